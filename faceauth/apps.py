@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FaceauthConfig(AppConfig):
+    name = "faceauth"
+    verbose_name = "Face authentication"

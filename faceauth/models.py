@@ -1,0 +1,1 @@
+# Face templates, consent and verification attempts arrive with the face step.

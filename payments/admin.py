@@ -1,0 +1,73 @@
+from django.contrib import admin
+
+from .models import LedgerEntry, Payment, Transfer, Wallet
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Money moves only through the services: the admin may look, never touch."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "kind", "balance", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "merchant__name", "name"]
+    list_select_related = ["user", "merchant"]
+
+
+class LedgerEntryInline(admin.TabularInline):
+    model = LedgerEntry
+    extra = 0
+    can_delete = False
+    readonly_fields = ["wallet", "amount", "balance_after", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kind", "memo", "payment", "created_at"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["memo", "payment__order__number"]
+    list_select_related = ["payment__order"]
+    inlines = [LedgerEntryInline]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "wallet", "amount", "balance_after", "transfer"]
+    list_filter = ["wallet__kind", "transfer__kind", "created_at"]
+    search_fields = [
+        "wallet__user__username",
+        "wallet__merchant__name",
+        "transfer__memo",
+    ]
+    list_select_related = ["wallet__user", "wallet__merchant", "transfer"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "order",
+        "user",
+        "amount",
+        "status",
+        "method",
+        "deadline",
+        "decided_at",
+    ]
+    list_filter = ["status", "method", "created_at"]
+    search_fields = ["order__number", "user__username"]
+    list_select_related = ["order", "user"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,26 @@
+class PaymentError(Exception):
+    """Base of the payments domain errors; `str()` is safe to show the shopper."""
+
+
+class InsufficientFunds(PaymentError):
+    """Raised when a wallet would go below zero."""
+
+
+class UnbalancedTransfer(PaymentError):
+    """Raised when ledger entries of one transfer do not sum to zero."""
+
+
+class PaymentNotOpen(PaymentError):
+    """Raised when a payment is no longer awaiting confirmation (decided or late)."""
+
+
+class WrongPassword(PaymentError):
+    """Raised when the password re-entered to confirm a payment is not the user's."""
+
+
+class CheckoutStale(PaymentError):
+    """Raised when a checkout was reviewed against a cart or prices that changed."""
+
+
+class InvalidAmount(PaymentError):
+    """Raised when an amount is not a positive number of cents within limits."""

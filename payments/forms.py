@@ -1,0 +1,37 @@
+from decimal import Decimal
+
+from django import forms
+
+
+class ShippingForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=120)
+    address = forms.CharField(label="Address", max_length=255)
+    city = forms.CharField(label="City", max_length=120)
+    postcode = forms.CharField(label="Postcode", max_length=20)
+    country = forms.CharField(label="Country", max_length=80)
+
+    def clean(self):
+        cleaned = super().clean()
+        return {
+            key: value.strip() if isinstance(value, str) else value
+            for key, value in cleaned.items()
+        }
+
+
+class PlaceOrderForm(forms.Form):
+    checkout_key = forms.UUIDField(widget=forms.HiddenInput)
+    expected_total = forms.DecimalField(
+        widget=forms.HiddenInput,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+    )
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Your account password",
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from shop.models import Merchant
+
+from .services import wallet_for_merchant, wallet_for_user
+
+
+@receiver(
+    post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="payments.user_wallet"
+)
+def open_user_wallet(sender, instance, created, **kwargs):
+    if created and not kwargs.get("raw"):
+        wallet_for_user(user=instance)
+
+
+@receiver(post_save, sender=Merchant, dispatch_uid="payments.merchant_wallet")
+def open_merchant_wallet(sender, instance, created, **kwargs):
+    if created and not kwargs.get("raw"):
+        wallet_for_merchant(merchant=instance)

@@ -1,0 +1,255 @@
+"""Wallets, the ledger, payment transitions and the checkout that ties them to orders."""
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from shop.cart import cart_clear, cart_lock_for_checkout
+from shop.exceptions import CartEmpty
+from shop.models import Order
+from shop.selectors import order_find_by_checkout_key
+from shop.services import Shipping, order_create, order_mark_paid, order_release
+
+from .exceptions import (
+    CheckoutStale,
+    InsufficientFunds,
+    InvalidAmount,
+    PaymentNotOpen,
+    UnbalancedTransfer,
+    WrongPassword,
+)
+from .models import LedgerEntry, Payment, Transfer, Wallet
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+MAX_TOPUP = Decimal("1000000")
+TOPUP_WALLET = "topups"
+
+
+def money(value) -> Decimal:
+    """Parse a positive amount of money with at most two decimals."""
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidAmount(f"“{value}” is not an amount of money.") from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+        raise InvalidAmount(f"“{value}” is not a positive amount in cents.")
+    return amount
+
+
+# Wallets and the ledger --------------------------------------------------------
+
+
+def wallet_for_user(*, user) -> Wallet:
+    wallet, _ = Wallet.objects.get_or_create(
+        user=user, defaults={"kind": Wallet.Kind.SHOPPER}
+    )
+    return wallet
+
+
+def wallet_for_merchant(*, merchant) -> Wallet:
+    wallet, _ = Wallet.objects.get_or_create(
+        merchant=merchant, defaults={"kind": Wallet.Kind.MERCHANT}
+    )
+    return wallet
+
+
+def wallet_system(*, name=TOPUP_WALLET) -> Wallet:
+    wallet, _ = Wallet.objects.get_or_create(
+        name=name, defaults={"kind": Wallet.Kind.SYSTEM}
+    )
+    return wallet
+
+
+@transaction.atomic
+def transfer_post(
+    *, kind, entries: list[tuple[Wallet, Decimal]], payment=None, memo=""
+) -> Transfer:
+    """Move money between wallets as one balanced set of ledger entries."""
+    entries = [(wallet, amount) for wallet, amount in entries if amount]
+    if not entries or sum(amount for _, amount in entries) != 0:
+        raise UnbalancedTransfer("Ledger entries must sum to zero.")
+    transfer = Transfer.objects.create(kind=kind, payment=payment, memo=memo)
+    # One fixed order of row locks, so two transfers never deadlock.
+    for wallet, amount in sorted(entries, key=lambda entry: entry[0].pk):
+        rows = Wallet.objects.filter(pk=wallet.pk)
+        if amount < 0 and wallet.kind != Wallet.Kind.SYSTEM:
+            rows = rows.filter(balance__gte=-amount)
+        if not rows.update(balance=F("balance") + amount):
+            raise InsufficientFunds(
+                "Your wallet balance is too low for this payment. "
+                "Top up your wallet, then confirm again."
+            )
+        balance = Wallet.objects.filter(pk=wallet.pk).values_list("balance", flat=True)[
+            0
+        ]
+        LedgerEntry.objects.create(
+            transfer=transfer, wallet=wallet, amount=amount, balance_after=balance
+        )
+    return transfer
+
+
+def wallet_topup(*, user, amount, memo="Top-up") -> Transfer:
+    """Credit a shopper's wallet with money from outside the marketplace."""
+    amount = money(amount)
+    if amount > MAX_TOPUP:
+        raise InvalidAmount(f"A single top-up is at most {MAX_TOPUP}.")
+    transfer = transfer_post(
+        kind=Transfer.Kind.TOPUP,
+        entries=[(wallet_system(), -amount), (wallet_for_user(user=user), amount)],
+        memo=memo,
+    )
+    logger.info("Wallet of user %s: topped up by %s", user.pk, amount)
+    return transfer
+
+
+# Checkout ----------------------------------------------------------------------
+
+
+def checkout_place(
+    *, user, checkout_key, shipping: Shipping, expected_total
+) -> tuple[Order, bool]:
+    """Place the order reviewed under `checkout_key`; return it and whether it is new.
+
+    The same key always yields the same order, so a double click, a retried POST or
+    a second tab never places a second one.
+    """
+    with transaction.atomic():
+        current_key, lines = cart_lock_for_checkout(user=user)
+        existing = order_find_by_checkout_key(user=user, key=checkout_key)
+        if existing is not None:
+            return existing, False
+        if not lines:
+            raise CartEmpty("Your cart is empty.")
+        if current_key != checkout_key:
+            raise CheckoutStale(
+                "Your cart changed since you reviewed it. Please review your order again."
+            )
+        total = sum((line.line_total for line in lines), Decimal("0"))
+        if expected_total != total:
+            raise CheckoutStale(
+                "The total you confirmed no longer matches your cart. "
+                "Please review your order again."
+            )
+        order = order_create(
+            user=user, lines=lines, shipping=shipping, idempotency_key=checkout_key
+        )
+        Payment.objects.create(
+            order=order,
+            user=user,
+            amount=order.total,
+            deadline=timezone.now()
+            + timedelta(minutes=settings.PAYMENT_CONFIRMATION_MINUTES),
+        )
+        cart_clear(user=user)
+    return order, True
+
+
+# Payment transitions -------------------------------------------------------------
+
+
+def _payment_transition(*, payment, to, **fields) -> Payment:
+    """Move an open payment to `to`; a decided or late payment raises PaymentNotOpen."""
+    now = timezone.now()
+    rows = Payment.objects.filter(
+        pk=payment.pk, status=Payment.Status.AWAITING_CONFIRMATION
+    )
+    if to == Payment.Status.APPROVED:
+        rows = rows.filter(deadline__gt=now)  # a late confirmation never approves
+    elif to == Payment.Status.EXPIRED:
+        rows = rows.filter(deadline__lte=now)
+    if not rows.update(status=to, decided_at=now, **fields):
+        payment.refresh_from_db()
+        raise PaymentNotOpen(
+            f"This payment is {payment.get_status_display().lower()}"
+            if not payment.is_open
+            else "This payment's time to confirm has run out."
+        )
+    payment.refresh_from_db()
+    return payment
+
+
+@transaction.atomic
+def payment_approve(*, payment, method, evidence) -> Payment:
+    """Approve a payment: debit the shopper, credit each merchant, mark the order paid.
+
+    The only way a payment is approved, whatever confirmed it.
+    """
+    payment = _payment_transition(
+        payment=payment, to=Payment.Status.APPROVED, method=method, evidence=evidence
+    )
+    order = payment.order
+    per_merchant = defaultdict(Decimal)
+    for line in order.lines.select_related("merchant"):
+        per_merchant[line.merchant] += line.line_total
+    entries = [(wallet_for_user(user=payment.user), -payment.amount)]
+    entries += [
+        (wallet_for_merchant(merchant=merchant), amount)
+        for merchant, amount in per_merchant.items()
+    ]
+    transfer_post(
+        kind=Transfer.Kind.PAYMENT,
+        entries=entries,
+        payment=payment,
+        memo=f"Order {order.number}",
+    )
+    order_mark_paid(order=order)
+    logger.info("Order #%s: payment approved by %s", order.number, method)
+    return payment
+
+
+def payment_confirm_with_password(*, payment, user, password) -> Payment:
+    """Approve `user`'s own payment after they re-entered their account password."""
+    if payment.user_id != user.pk:
+        raise PaymentNotOpen("This payment is not yours to confirm.")
+    if not payment.is_open:
+        raise PaymentNotOpen(f"This payment is {payment.get_status_display().lower()}.")
+    if not password or not user.check_password(password):
+        logger.warning(
+            "Order #%s: wrong password at confirmation", payment.order.number
+        )
+        raise WrongPassword("That password is not right. Nothing was charged.")
+    return payment_approve(
+        payment=payment,
+        method=Payment.Method.PASSWORD,
+        evidence={"password_confirmed_at": timezone.now().isoformat()},
+    )
+
+
+@transaction.atomic
+def payment_cancel(*, payment) -> Payment:
+    """Cancel an open payment at the shopper's request; its stock returns."""
+    payment = _payment_transition(payment=payment, to=Payment.Status.CANCELLED)
+    order_release(order=payment.order, status=Order.Status.CANCELLED)
+    return payment
+
+
+@transaction.atomic
+def payment_expire(*, payment) -> Payment:
+    """Expire an open payment whose deadline passed; its stock returns."""
+    payment = _payment_transition(payment=payment, to=Payment.Status.EXPIRED)
+    order_release(order=payment.order, status=Order.Status.EXPIRED)
+    return payment
+
+
+def payments_expire_overdue() -> int:
+    """Expire every open payment past its deadline; return how many expired."""
+    overdue = Payment.objects.filter(
+        status=Payment.Status.AWAITING_CONFIRMATION, deadline__lte=timezone.now()
+    ).select_related("order")
+    expired = 0
+    for payment in overdue:
+        try:
+            payment_expire(payment=payment)
+        except PaymentNotOpen:
+            continue  # approved or cancelled meanwhile: that one won
+        expired += 1
+        logger.info("Order #%s: payment expired", payment.order.number)
+    return expired

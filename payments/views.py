@@ -1,0 +1,199 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from shop.cart import CartSession
+from shop.exceptions import ShopError
+from shop.models import Order
+from shop.services import Shipping
+
+from .exceptions import PaymentError
+from .forms import ConfirmPasswordForm, PlaceOrderForm, ShippingForm
+from .models import Payment
+from .selectors import (
+    ledger_for_wallet,
+    order_with_payment_for_user,
+    orders_with_payments_for_user,
+    payment_get_for_order,
+)
+from .services import (
+    checkout_place,
+    payment_cancel,
+    payment_confirm_with_password,
+    wallet_for_user,
+)
+
+
+class CheckoutView(LoginRequiredMixin, FormView):
+    """Step 1: where to ship."""
+
+    template_name = "payments/checkout_shipping.html"
+    form_class = ShippingForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not CartSession(request).lines():
+            messages.info(request, "Your cart is empty.")
+            return redirect("shop:cart")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return CartSession(self.request).shipping() or {
+            "full_name": self.request.user.get_full_name()
+        }
+
+    def form_valid(self, form):
+        CartSession(self.request).set_shipping(form.cleaned_data)
+        return redirect("payments:checkout_review")
+
+
+class CheckoutReviewView(LoginRequiredMixin, TemplateView):
+    """Step 2: what, where, how much; then "Place order"."""
+
+    template_name = "payments/checkout_review.html"
+
+    def get(self, request, *args, **kwargs):
+        cart = CartSession(request)
+        lines = cart.lines()
+        if not lines:
+            messages.info(request, "Your cart is empty.")
+            return redirect("shop:cart")
+        if cart.shipping() is None:
+            return redirect("payments:checkout")
+        total = sum(line.line_total for line in lines)
+        return self.render_to_response(
+            self.get_context_data(
+                lines=lines,
+                total=total,
+                shipping=cart.shipping(),
+                has_stock_problem=any(line.exceeds_stock for line in lines),
+                wallet=wallet_for_user(user=request.user),
+                form=PlaceOrderForm(
+                    initial={
+                        "checkout_key": cart.checkout_key(),
+                        "expected_total": total,
+                    }
+                ),
+            )
+        )
+
+
+class CheckoutPlaceView(LoginRequiredMixin, View):
+    """Place the reviewed order; the same review placed twice gives one order."""
+
+    def post(self, request):
+        form = PlaceOrderForm(request.POST)
+        shipping = CartSession(request).shipping()
+        if not form.is_valid() or shipping is None:
+            messages.error(
+                request,
+                "Something was missing from your order. Please review it again.",
+            )
+            return redirect(
+                "payments:checkout_review" if shipping else "payments:checkout"
+            )
+        try:
+            order, created = checkout_place(
+                user=request.user,
+                checkout_key=form.cleaned_data["checkout_key"],
+                shipping=Shipping(**shipping),
+                expected_total=form.cleaned_data["expected_total"],
+            )
+        except (ShopError, PaymentError) as exc:
+            messages.error(request, str(exc))
+            return redirect("shop:cart")
+        if created:
+            messages.success(
+                request,
+                f"Order {order.number} placed. Confirm the payment to complete it.",
+            )
+        return redirect(order)
+
+
+class OrderListView(LoginRequiredMixin, TemplateView):
+    template_name = "payments/order_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        orders = orders_with_payments_for_user(user=self.request.user)
+        context["page"] = Paginator(orders, 10).get_page(self.request.GET.get("page"))
+        return context
+
+
+class OrderDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "payments/order_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            order = order_with_payment_for_user(
+                user=self.request.user, number=self.kwargs["number"]
+            )
+        except Order.DoesNotExist:
+            raise Http404("No such order.") from None
+        context.update(
+            order=order,
+            payment=order.payment,
+            wallet=wallet_for_user(user=self.request.user),
+            password_form=ConfirmPasswordForm(),
+        )
+        return context
+
+
+class _PaymentActionView(LoginRequiredMixin, View):
+    """An action on one of the signed-in shopper's own payments."""
+
+    def post(self, request, number):
+        try:
+            payment = payment_get_for_order(user=request.user, number=number)
+        except Payment.DoesNotExist:
+            raise Http404("No such order.") from None
+        try:
+            self.act(request, payment)
+        except PaymentError as exc:
+            messages.error(request, str(exc))
+        return redirect(payment.order)
+
+    def act(self, request, payment):
+        raise NotImplementedError
+
+
+class OrderConfirmPasswordView(_PaymentActionView):
+    def act(self, request, payment):
+        form = ConfirmPasswordForm(request.POST)
+        payment_confirm_with_password(
+            payment=payment,
+            user=request.user,
+            password=form.cleaned_data["password"] if form.is_valid() else "",
+        )
+        messages.success(
+            request, f"Payment confirmed. Order {payment.order.number} is paid."
+        )
+
+
+class OrderCancelView(_PaymentActionView):
+    def act(self, request, payment):
+        payment_cancel(payment=payment)
+        messages.success(request, f"Order {payment.order.number} is cancelled.")
+
+
+class OrderPayWithFaceView(_PaymentActionView):
+    def act(self, request, payment):
+        messages.info(
+            request,
+            "Paying with your face is not available on this shop yet. "
+            "Please confirm with your password.",
+        )
+
+
+class WalletView(LoginRequiredMixin, TemplateView):
+    template_name = "payments/wallet.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        wallet = wallet_for_user(user=self.request.user)
+        context.update(wallet=wallet, entries=ledger_for_wallet(wallet=wallet))
+        return context

@@ -1,0 +1,137 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import TemplateView
+
+from .cart import CartSession
+from .exceptions import ShopError
+from .forms import CatalogueFilterForm, QuantityForm
+from .models import Category, Product
+from .selectors import category_get, product_get, product_get_active, product_list
+
+
+def _product_or_404(slug):
+    try:
+        return product_get_active(slug=slug)
+    except Product.DoesNotExist:
+        raise Http404("No such product.") from None
+
+
+class CatalogueView(TemplateView):
+    """The product grid: every product, or one category's, searched and sorted."""
+
+    template_name = "shop/catalogue.html"
+
+    def get_category(self):
+        return None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = CatalogueFilterForm(self.request.GET)
+        query, sort = filters.cleaned()
+        category = self.get_category()
+        products = product_list(category=category, query=query, sort=sort)
+        page = Paginator(products, settings.SHOP_PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context.update(
+            category=category,
+            filters=filters,
+            query=query,
+            sort=sort,
+            page=page,
+            products=page.object_list,
+            querystring=params.urlencode(),
+        )
+        return context
+
+
+class CategoryView(CatalogueView):
+    def get_category(self):
+        try:
+            return category_get(slug=self.kwargs["slug"])
+        except Category.DoesNotExist:
+            raise Http404("No such category.") from None
+
+
+class ProductDetailView(TemplateView):
+    template_name = "shop/product_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["product"] = _product_or_404(self.kwargs["slug"])
+        context["form"] = QuantityForm()
+        return context
+
+
+class CartView(TemplateView):
+    template_name = "shop/cart.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        lines = CartSession(self.request).lines()
+        context["lines"] = lines
+        context["total"] = sum(line.line_total for line in lines)
+        context["has_stock_problem"] = any(line.exceeds_stock for line in lines)
+        return context
+
+
+class _CartChangeView(View):
+    """Validate the quantity, apply one change to the cart, go back to the cart."""
+
+    success_message = ""
+
+    def post(self, request, slug):
+        product = _product_or_404(slug)
+        form = QuantityForm(request.POST)
+        if not form.is_valid():
+            for error in form.errors.get("quantity", []):
+                messages.error(request, error)
+            return redirect(self.error_url(product))
+        try:
+            self.change(CartSession(request), product, form.cleaned_data["quantity"])
+        except ShopError as exc:
+            messages.error(request, str(exc))
+            return redirect(self.error_url(product))
+        else:
+            messages.success(request, self.success_message.format(product=product))
+        return redirect("shop:cart")
+
+    def change(self, cart, product, quantity):
+        raise NotImplementedError
+
+    def error_url(self, product):
+        return "shop:cart"
+
+
+class CartAddView(_CartChangeView):
+    success_message = "Added “{product.title}” to your cart."
+
+    def change(self, cart, product, quantity):
+        cart.add(product=product, quantity=quantity)
+
+    def error_url(self, product):
+        return product.get_absolute_url()
+
+
+class CartUpdateView(_CartChangeView):
+    success_message = "Updated the quantity of “{product.title}”."
+
+    def change(self, cart, product, quantity):
+        cart.set(product=product, quantity=quantity)
+
+
+class CartRemoveView(View):
+    def post(self, request, slug):
+        try:
+            product = product_get(slug=slug)
+        except Product.DoesNotExist:
+            raise Http404("No such product.") from None
+        CartSession(request).remove(product=product)
+        messages.success(request, f"Removed “{product.title}” from your cart.")
+        return redirect("shop:cart")
