@@ -1,7 +1,9 @@
 """Settings for the test suite: the real Redis and database, fast hashing."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 DEBUG = False
 SERVE_MEDIA = True
@@ -27,3 +29,9 @@ CACHES = {
     },
 }
 CELERY_BROKER_URL = REDIS_URL
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # One test database per run, so that two runs on one server never collide.
+    DATABASES["default"]["TEST"] = {
+        "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
+    }
