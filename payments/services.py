@@ -37,9 +37,11 @@ def money(value) -> Decimal:
     """Parse a positive amount of money with at most two decimals."""
     try:
         amount = Decimal(str(value).strip())
+        # quantize() raises for numbers too long to hold in cents (e.g. 1e30).
+        in_cents = amount.is_finite() and amount == amount.quantize(CENT)
     except (InvalidOperation, ValueError):
         raise InvalidAmount(f"“{value}” is not an amount of money.") from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+    if not in_cents or amount <= 0:
         raise InvalidAmount(f"“{value}” is not a positive amount in cents.")
     return amount
 
@@ -172,8 +174,8 @@ def _payment_transition(*, payment, to, **fields) -> Payment:
             if not payment.is_open
             else "This payment's time to confirm has run out."
         )
-    payment.refresh_from_db()
-    return payment
+    # A fresh object: if the caller's transaction rolls back, its own copy is still true.
+    return Payment.objects.select_related("order", "user").get(pk=payment.pk)
 
 
 @transaction.atomic

@@ -98,3 +98,6 @@ class OrderAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [OrderLineInline]
+
+    def has_add_permission(self, request):
+        return False  # orders are placed at checkout, with their payment and stock

@@ -45,7 +45,10 @@ class CartSession:
 
     def __init__(self, request):
         self.session = request.session
-        self.user = request.user if request.user.is_authenticated else None
+        # login() may hand its signal a request without `user` (the test client's
+        # force_login, a bare HttpRequest): that request is still a visitor's.
+        user = getattr(request, "user", None)
+        self.user = user if user is not None and user.is_authenticated else None
 
     # Reading -----------------------------------------------------------------
 
@@ -159,8 +162,10 @@ def cart_lock_for_checkout(*, user) -> tuple[uuid.UUID | None, list[CartLine]]:
     cart = Cart.objects.select_for_update().filter(user=user).first()
     if cart is None:
         return None, []
+    # The same lines the shopper reviewed: a product withdrawn since it was added is
+    # left out there, so it must be here too, or the totals never agree.
     items = (
-        CartItem.objects.filter(cart=cart)
+        CartItem.objects.filter(cart=cart, product__active=True)
         .select_related("product__merchant")
         .order_by("product_id")
     )

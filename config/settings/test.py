@@ -1,6 +1,7 @@
 """Settings for the test suite: the real Redis and database, fast hashing."""
 
 import os
+import tempfile
 
 from .base import *  # noqa: F403
 from .base import DATABASES, env
@@ -34,4 +35,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # One test database per run, so that two runs on one server never collide.
     DATABASES["default"]["TEST"] = {
         "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The browser tests run Daphne and a Celery worker as separate processes, which
+    # cannot see an in-memory database: keep the test database in a file, one per run.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(
+            tempfile.gettempdir(), f"smilepay-test-{os.getpid()}.sqlite3"
+        )
     }

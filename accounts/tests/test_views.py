@@ -1,0 +1,422 @@
+"""Signing up, logging in and out, and changing or resetting a password."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
+from django.core import mail
+from django.urls import reverse
+
+from payments.models import Wallet
+from shop.models import CartItem, Product
+from shop.tests.factories import PASSWORD, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+
+SIGNUP_URL = "/accounts/signup/"
+LOGIN_URL = "/accounts/login/"
+LOGOUT_URL = "/accounts/logout/"
+NEW_PASSWORD = "plum-orbit-lantern-42"
+
+
+def _messages(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def _signup_data(**overrides):
+    return {
+        "username": "grace",
+        "email": "grace@example.com",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+        **overrides,
+    }
+
+
+def _logged_in_user(client):
+    return client.get("/").context["user"]
+
+
+def _add_to_cart(client, product, quantity):
+    response = client.post(
+        reverse("shop:cart_add", kwargs={"slug": product.slug}),
+        {"quantity": quantity},
+        follow=True,
+    )
+    assert response.status_code == 200
+
+
+def _cart(user):
+    return dict(
+        CartItem.objects.filter(cart__user=user).values_list("product_id", "quantity")
+    )
+
+
+# Sign-up -----------------------------------------------------------------------------
+
+
+def test_signup_page_shows_the_form(client, db):
+    response = client.get(SIGNUP_URL)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name in ("username", "email", "password1", "password2"):
+        assert f'name="{name}"' in page
+    assert "Sign up" in page
+
+
+def test_signup_creates_a_user_with_a_wallet_and_logs_in(client, db):
+    response = client.post(SIGNUP_URL, _signup_data())
+
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert _messages(response) == ["Welcome to SmilePay, grace!"]
+    user = User.objects.get(username="grace")
+    assert user.email == "grace@example.com"
+    assert user.check_password(NEW_PASSWORD)
+    assert not user.is_staff
+    wallet = Wallet.objects.get(user=user)
+    assert wallet.kind == Wallet.Kind.SHOPPER
+    assert wallet.balance == 0
+    assert _logged_in_user(client) == user
+
+
+def test_signup_returns_to_the_page_the_visitor_came_from(client, db):
+    response = client.post(f"{SIGNUP_URL}?next=/checkout/", _signup_data())
+
+    assert response.status_code == 302
+    assert response.url == "/checkout/"
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"]
+)
+def test_signup_never_redirects_off_site(client, db, next_url):
+    response = client.post(SIGNUP_URL, {**_signup_data(), "next": next_url})
+
+    assert response.status_code == 302
+    assert response.url == "/"
+
+
+def test_signup_brings_the_visitors_cart_along(client, product):
+    _add_to_cart(client, product, 2)
+
+    client.post(SIGNUP_URL, _signup_data())
+
+    user = User.objects.get(username="grace")
+    assert _cart(user) == {product.pk: 2}
+    assert "cart" not in client.session
+
+
+@pytest.mark.parametrize("username", ["ada", "ADA", "Ada"])
+def test_signup_refuses_a_taken_username(client, shopper, username):
+    response = client.post(
+        SIGNUP_URL, _signup_data(username=username, email="new@example.com")
+    )
+
+    assert response.status_code == 200
+    assert "A user with that username already exists." in response.content.decode()
+    assert User.objects.count() == 1
+    assert not _logged_in_user(client).is_authenticated
+
+
+@pytest.mark.parametrize("email", ["ada@example.com", "ADA@Example.com"])
+def test_signup_refuses_a_taken_email(client, shopper, email):
+    response = client.post(SIGNUP_URL, _signup_data(email=email))
+
+    assert response.status_code == 200
+    assert "An account with this email already exists." in response.content.decode()
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"password2": "something-else-entirely"}, "password2"),
+        ({"password1": "password", "password2": "password"}, "password2"),
+        ({"email": "not-an-email"}, "email"),
+        ({"email": ""}, "email"),
+        ({"username": ""}, "username"),
+        ({"username": "no spaces!"}, "username"),
+    ],
+)
+def test_signup_with_bad_data_shows_errors_and_creates_nobody(
+    client, db, overrides, field
+):
+    response = client.post(SIGNUP_URL, _signup_data(**overrides))
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not User.objects.exists()
+    assert not Wallet.objects.filter(kind=Wallet.Kind.SHOPPER).exists()
+
+
+def test_signed_in_user_visiting_signup_goes_home(client, shopper):
+    client.force_login(shopper)
+
+    assert client.get(SIGNUP_URL).url == "/"
+    response = client.post(SIGNUP_URL, _signup_data())
+    assert response.url == "/"
+    assert not User.objects.filter(username="grace").exists()
+
+
+# Log in and out ----------------------------------------------------------------------
+
+
+def test_login_page_has_username_and_password_fields(client, db):
+    response = client.get(LOGIN_URL)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<label for="id_username">Username</label>' in page
+    assert '<label for="id_password">Password</label>' in page
+    assert 'name="username"' in page
+    assert 'type="password"' in page
+    assert reverse("password_reset") in page
+    assert SIGNUP_URL in page
+
+
+def test_login_with_the_right_password_logs_in(client, shopper, password):
+    response = client.post(LOGIN_URL, {"username": "ada", "password": password})
+
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert _logged_in_user(client) == shopper
+
+
+def test_login_follows_a_safe_next_only(client, shopper, password):
+    good = client.post(
+        LOGIN_URL, {"username": "ada", "password": password, "next": "/wallet/"}
+    )
+    client.post(LOGOUT_URL)
+    evil = client.post(
+        LOGIN_URL,
+        {"username": "ada", "password": password, "next": "https://evil.example/"},
+    )
+
+    assert good.url == "/wallet/"
+    assert evil.url == "/"
+
+
+@pytest.mark.parametrize(
+    ("username", "given"),
+    [("ada", "wrong"), ("ada", ""), ("nobody", PASSWORD)],
+)
+def test_login_with_bad_credentials_shows_an_error(client, shopper, username, given):
+    response = client.post(LOGIN_URL, {"username": username, "password": given})
+
+    assert response.status_code == 200
+    assert not _logged_in_user(client).is_authenticated
+    assert response.context["form"].errors
+
+
+def test_login_merges_the_visitors_cart_into_the_users_cart(
+    client, shopper, product, password
+):
+    other = ProductFactory(title="Rice Bowl", stock=10)
+    _add_to_cart(client, product, 2)
+    _add_to_cart(client, other, 1)
+
+    response = client.post(
+        LOGIN_URL, {"username": "ada", "password": password}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert _cart(shopper) == {product.pk: 2, other.pk: 1}
+    assert "cart" not in client.session
+    assert response.context["cart_count"] == 3
+
+
+def test_login_adds_the_visitors_cart_to_what_the_user_already_had(
+    client, shopper, product, password
+):
+    client.force_login(shopper)
+    _add_to_cart(client, product, 1)
+    client.post(LOGOUT_URL)
+    _add_to_cart(client, product, 2)
+
+    client.post(LOGIN_URL, {"username": "ada", "password": password})
+
+    assert _cart(shopper) == {product.pk: 3}
+
+
+def test_login_caps_the_merged_cart_at_the_stock_with_a_warning(
+    client, shopper, product, password
+):
+    client.force_login(shopper)
+    _add_to_cart(client, product, 3)
+    client.post(LOGOUT_URL)
+    _add_to_cart(client, product, 4)
+
+    response = client.post(
+        LOGIN_URL, {"username": "ada", "password": password}, follow=True
+    )
+
+    assert _cart(shopper) == {product.pk: 5}
+    assert "Only 5 of “Tea Mug” left in stock." in response.content.decode()
+
+
+def test_login_drops_visitor_cart_lines_for_products_gone_from_sale(
+    client, shopper, product, password
+):
+    _add_to_cart(client, product, 2)
+    Product.objects.filter(pk=product.pk).update(active=False)
+
+    response = client.post(LOGIN_URL, {"username": "ada", "password": password})
+
+    assert response.status_code == 302
+    assert _cart(shopper) == {}
+
+
+def test_login_with_a_sold_out_product_in_the_visitor_cart_warns(
+    client, shopper, product, password
+):
+    _add_to_cart(client, product, 2)
+    Product.objects.filter(pk=product.pk).update(stock=0)
+
+    response = client.post(
+        LOGIN_URL, {"username": "ada", "password": password}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert _cart(shopper) == {}
+    assert "“Tea Mug” is sold out." in response.content.decode()
+
+
+def test_logout_by_post_logs_out(client, shopper):
+    client.force_login(shopper)
+
+    response = client.post(LOGOUT_URL)
+
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert not _logged_in_user(client).is_authenticated
+
+
+def test_logout_by_get_is_refused_and_keeps_the_session(client, shopper):
+    client.force_login(shopper)
+
+    response = client.get(LOGOUT_URL)
+
+    assert response.status_code == 405
+    assert _logged_in_user(client) == shopper
+
+
+def test_header_offers_logout_as_a_form_not_a_link(client, shopper):
+    client.force_login(shopper)
+
+    page = client.get("/").content.decode()
+
+    assert f'<form action="{LOGOUT_URL}" method="post"' in page
+
+
+# Passwords ---------------------------------------------------------------------------
+
+
+def test_password_change_requires_login(client, db):
+    response = client.get("/accounts/password_change/")
+
+    assert response.status_code == 302
+    assert response.url == f"{LOGIN_URL}?next=/accounts/password_change/"
+
+
+def test_password_change_sets_the_new_password_and_keeps_me_logged_in(
+    client, shopper, password
+):
+    client.force_login(shopper)
+    assert client.get("/accounts/password_change/").status_code == 200
+
+    response = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": password,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/password_change/done/"
+    shopper.refresh_from_db()
+    assert shopper.check_password(NEW_PASSWORD)
+    assert _logged_in_user(client) == shopper
+    assert client.get(response.url).status_code == 200
+
+
+def test_password_change_with_the_wrong_old_password_changes_nothing(
+    client, shopper, password
+):
+    client.force_login(shopper)
+
+    response = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "not-my-password",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "old_password" in response.context["form"].errors
+    shopper.refresh_from_db()
+    assert shopper.check_password(password)
+
+
+def test_password_reset_emails_a_link_that_sets_a_new_password(
+    client, shopper, mailoutbox
+):
+    assert client.get("/accounts/password_reset/").status_code == 200
+
+    response = client.post("/accounts/password_reset/", {"email": "ada@example.com"})
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/password_reset/done/"
+    assert client.get(response.url).status_code == 200
+    assert mailoutbox is mail.outbox
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == ["ada@example.com"]
+    link = re.search(r"https?://testserver(/accounts/reset/\S+/\S+/)", email.body)
+    assert link, email.body
+
+    # The emailed link swaps its token for a session and shows the form.
+    form_url = client.get(link.group(1)).url
+    form_page = client.get(form_url)
+    assert form_page.status_code == 200
+    assert form_page.context["validlink"] is True
+    done = client.post(
+        form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+
+    assert done.status_code == 302
+    assert done.url == "/accounts/reset/done/"
+    shopper.refresh_from_db()
+    assert shopper.check_password(NEW_PASSWORD)
+    login = client.post(LOGIN_URL, {"username": "ada", "password": NEW_PASSWORD})
+    assert login.url == "/"
+    # The link works once.
+    client.post(LOGOUT_URL)
+    reused = client.get(link.group(1), follow=True)
+    assert reused.context["validlink"] is False
+    assert "This reset link is invalid" in reused.content.decode()
+
+
+def test_password_reset_for_an_unknown_email_sends_nothing_and_reveals_nothing(
+    client, shopper
+):
+    response = client.post("/accounts/password_reset/", {"email": "who@example.com"})
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/password_reset/done/"
+    assert mail.outbox == []
+
+
+def test_password_reset_with_a_forged_link_is_refused(client, shopper):
+    response = client.get("/accounts/reset/MQ/forged-token/", follow=True)
+
+    assert response.status_code == 200
+    assert response.context["validlink"] is False

@@ -1,0 +1,383 @@
+"""The browser tests meet the shop as a user does: a real Daphne serving the ASGI app,
+a real Celery worker, and Chromium driven by Playwright, all on this run's test database.
+
+The servers are separate processes, so the tests use `transactional_db`: what a test
+writes is committed and visible to them, and the tables are emptied after each test.
+Screenshots and the processes' logs land in test-artifacts/e2e/; when a test fails,
+the tail of each log is added to its report.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+BIN = Path(sys.executable).parent  # the venv's bin: daphne and celery live there
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT = 30
+WORKER_START_TIMEOUT = 60
+STOP_TIMEOUT = 15
+BROWSER_TIMEOUT_MS = 15_000
+
+# Logs of the processes this run started, by name: their tails go into failure reports.
+_LOGS: dict[str, Path] = {}
+
+
+# Helpers -------------------------------------------------------------------------
+
+
+def log_tail(path: Path, lines: int = 60) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as exc:
+        return f"(cannot read {path}: {exc})"
+    return "\n".join(text.splitlines()[-lines:]) or "(empty)"
+
+
+def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.2):
+    """Poll `predicate` until it returns a truthy value; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Timed out after {timeout:g} s waiting for {what}.")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(settings_dict) -> str:
+    """A DATABASE_URL naming the test database this pytest run created."""
+    engine, name = settings_dict["ENGINE"], settings_dict["NAME"]
+    if engine == "django.db.backends.sqlite3":
+        if not name or name == ":memory:" or "mode=memory" in str(name):
+            pytest.skip(
+                "The browser tests need the SQLite test database in a file that the "
+                "server processes can open; config/settings/test.py sets one."
+            )
+        return f"sqlite:///{Path(name).resolve()}"
+    if engine == "django.db.backends.postgresql":
+        user = quote(settings_dict.get("USER") or "", safe="")
+        password = quote(settings_dict.get("PASSWORD") or "", safe="")
+        auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        host = settings_dict.get("HOST") or "127.0.0.1"
+        port = settings_dict.get("PORT") or "5432"
+        return f"postgres://{auth}{host}:{port}/{quote(name, safe='')}"
+    pytest.skip(f"The browser tests do not know how to share a {engine} database.")
+
+
+@dataclass
+class Service:
+    """A process this test run started, with its log file."""
+
+    name: str
+    process: subprocess.Popen
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def check_alive(self):
+        if self.process.poll() is not None:
+            raise RuntimeError(
+                f"{self.name} exited with code {self.process.returncode}:\n"
+                f"{log_tail(self.log)}"
+            )
+
+    def stop(self):
+        """Ask the process group to stop, then force it; only ever our own group."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=STOP_TIMEOUT)
+            except ProcessLookupError:
+                pass
+
+
+def start_service(name: str, argv: list[str], *, env: dict, log: Path) -> Service:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        # A session of its own, so stopping it also stops any children it forked.
+        process = subprocess.Popen(
+            [str(arg) for arg in argv],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _LOGS[name] = log
+    return Service(name=name, process=process, log=log)
+
+
+def wait_for_log(service: Service, pattern: str, *, timeout: float) -> re.Match:
+    """Wait until the service's log matches `pattern`; fail early if it dies."""
+    regex = re.compile(pattern)
+
+    def seen():
+        service.check_alive()
+        return regex.search(service.log_text())
+
+    try:
+        return wait_until(seen, timeout=timeout, what=f"{service.name}: /{pattern}/")
+    except TimeoutError as exc:
+        raise TimeoutError(f"{exc}\n{log_tail(service.log)}") from None
+
+
+# Reports -----------------------------------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+    if report.failed and item.get_closest_marker("e2e"):
+        for name, path in _LOGS.items():
+            report.sections.append((f"{name} log: {path}", log_tail(path)))
+
+
+# Processes -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def server_env(django_db_setup, django_db_blocker):
+    """The environment of the server processes: test settings, this run's database."""
+    with django_db_blocker.unblock():
+        url = database_url(connection.settings_dict)
+    env = dict(os.environ)
+    # Only the test's own thread may skip Django's async-safety check (see `browser`).
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=url,
+        TEST_REDIS_URL=settings.REDIS_URL,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def check_redis():
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.fail(
+            f"Redis does not answer at {settings.REDIS_URL} ({exc}): the browser tests "
+            "need it for the channel layer and Celery (scripts/ensure-redis.sh)."
+        )
+
+
+@pytest.fixture(scope="session")
+def daphne_server(server_env, check_redis):
+    """Daphne serving config.asgi on a free port, as `make run` serves the shop."""
+    # DEBUG is off under the test settings: like production, WhiteNoise serves the
+    # collected files, so the pages get their stylesheet and script.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    service = start_service(
+        "daphne",
+        [BIN / "daphne", "-b", "127.0.0.1", "-p", port, "config.asgi:application"],
+        env=server_env,
+        log=ARTIFACTS / "daphne.log",
+    )
+
+    def answers():
+        service.check_alive()
+        try:
+            with urllib.request.urlopen(f"{url}/", timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    try:
+        wait_until(answers, timeout=SERVER_START_TIMEOUT, what=f"Daphne at {url}")
+        yield url
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="session")
+def worker_process(server_env, check_redis):
+    """A Celery worker on a queue of its own, so runs sharing this Redis never
+    take each other's tasks."""
+    queue = f"smilepay-e2e-{uuid.uuid4().hex[:8]}"
+    service = start_service(
+        "celery-worker",
+        [
+            BIN / "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=INFO",
+            "--pool=solo",
+            f"--queues={queue}",
+            f"--hostname={queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=server_env,
+        log=ARTIFACTS / "celery-worker.log",
+    )
+    try:
+        wait_for_log(service, r"@\S+ ready\.", timeout=WORKER_START_TIMEOUT)
+        yield queue, service
+    finally:
+        service.stop()
+        forget_queue(queue)
+
+
+def forget_queue(queue: str):
+    """Delete the queue's list and kombu's binding sets for it from the broker."""
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5)
+    keys = [f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"]
+    client.delete(*keys, *client.scan_iter(match=f"{queue}*"))
+
+
+@pytest.fixture
+def live_worker(worker_process):
+    """Route the tasks this test sends to the e2e worker's queue; yield the worker."""
+    from config.celery import app
+
+    queue, service = worker_process
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield service
+    finally:
+        app.conf.task_default_queue = previous
+
+
+@pytest.fixture
+def live_shop(transactional_db, daphne_server):
+    """The shop's base URL; data the test writes is committed, so the server sees it."""
+    return daphne_server
+
+
+# Browser -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Chromium, one per test: Playwright's sync API keeps an event loop running in
+    this thread, which must not outlive the test."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh")
+    # With Playwright's loop running, Django would refuse the test's own ORM calls;
+    # they are plain synchronous code, so allow them for this test only.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            # While Playwright runs, the test's ORM calls get connections other
+            # than the ones Django's test teardown closes: close them here, or they
+            # outlive the test (and keep PostgreSQL from dropping the test database).
+            connections.close_all()
+            chromium.close()
+
+
+def artifact_dir(node) -> Path:
+    return ARTIFACTS / re.sub(r"[^\w.-]+", "_", node.name)
+
+
+@pytest.fixture
+def new_page(request, live_shop, browser):
+    """Open pages on the live shop: `new_page()` for a fresh shopper (own cookies),
+    `new_page(like=page)` for another tab of the same shopper."""
+    contexts = []
+
+    def open_page(*, like=None):
+        if like is not None:
+            return like.context.new_page()
+        context = browser.new_context(
+            base_url=live_shop, viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        pages = [page for context in contexts for page in context.pages]
+        for number, page in enumerate(pages, 1):
+            path = artifact_dir(request.node) / f"failed-tab{number}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                page.screenshot(path=path, full_page=True)
+            except Exception as exc:  # best effort: the test's failure is the news
+                print(f"No screenshot of tab {number} after the failure: {exc}")
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save numbered full-page screenshots for humans in test-artifacts/e2e/<test>/."""
+    folder = artifact_dir(request.node)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    count = 0
+
+    def take(page, step: str) -> Path:
+        nonlocal count
+        count += 1
+        path = folder / f"{count:02d}-{step}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take
