@@ -4,13 +4,13 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
 
 from payments.models import Wallet
 from shop.models import CartItem, Product
 from shop.tests.factories import PASSWORD, ProductFactory
+from shop.tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +20,6 @@ SIGNUP_URL = "/accounts/signup/"
 LOGIN_URL = "/accounts/login/"
 LOGOUT_URL = "/accounts/logout/"
 NEW_PASSWORD = "plum-orbit-lantern-42"
-
-
-def _messages(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def _signup_data(**overrides):
@@ -73,7 +69,7 @@ def test_signup_creates_a_user_with_a_wallet_and_logs_in(client, db):
 
     assert response.status_code == 302
     assert response.url == "/"
-    assert _messages(response) == ["Welcome to SmilePay, grace!"]
+    assert messages_of(response) == ["Welcome to SmilePay, grace!"]
     user = User.objects.get(username="grace")
     assert user.email == "grace@example.com"
     assert user.check_password(NEW_PASSWORD)

@@ -4,7 +4,7 @@ import os
 import tempfile
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, env, redis_backends
 
 DEBUG = False
 SERVE_MEDIA = True
@@ -17,18 +17,7 @@ STORAGES = {
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default="/tmp/smilepay-test-media")
 # Tests share the machine's Redis: keep their keys apart from a running demo.
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/9")
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
-    },
-}
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-    },
-}
+CHANNEL_LAYERS, CACHES = redis_backends(REDIS_URL)
 CELERY_BROKER_URL = REDIS_URL
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

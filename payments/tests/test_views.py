@@ -6,7 +6,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from payments.models import LedgerEntry, Payment, Transfer
 from payments.services import wallet_for_merchant, wallet_for_user, wallet_topup
 from shop.models import CartItem, Order, Product
 from shop.tests.factories import MerchantFactory, ProductFactory, UserFactory
+from shop.tests.helpers import messages_of, post_followed
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +28,6 @@ SHIPPING = {
 CHECKOUT_URL = "/checkout/"
 REVIEW_URL = "/checkout/review/"
 PLACE_URL = "/checkout/place/"
-
-
-def _messages(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def _given(client, url, data=None):
-    """Make a change the test builds on, reading its message so it does not linger."""
-    response = client.post(url, data or {}, follow=True)
-    assert response.status_code == 200
-    return response
 
 
 def _hidden_fields(html):
@@ -57,7 +46,7 @@ def _balance(wallet):
 
 
 def _add_to_cart(client, product, quantity):
-    _given(
+    post_followed(
         client,
         reverse("shop:cart_add", kwargs={"slug": product.slug}),
         {"quantity": quantity},
@@ -151,7 +140,7 @@ def test_checkout_with_an_empty_cart_redirects_to_the_cart(shopper_client, url):
 
     assert response.status_code == 302
     assert response.url == reverse("shop:cart")
-    assert _messages(response) == ["Your cart is empty."]
+    assert messages_of(response) == ["Your cart is empty."]
 
 
 def test_checkout_shows_the_shipping_form_prefilled_with_the_name(client, product, db):
@@ -236,7 +225,7 @@ def test_placing_the_order_creates_one_order_and_redirects_to_it(
     order = Order.objects.get()
     assert response.status_code == 302
     assert response.url == f"/orders/{order.number}/"
-    assert _messages(response) == [
+    assert messages_of(response) == [
         f"Order {order.number} placed. Confirm the payment to complete it."
     ]
     assert order.user == funded_shopper
@@ -300,7 +289,7 @@ def test_tampered_expected_total_places_nothing(
 
     assert response.status_code == 302
     assert response.url == reverse("shop:cart")
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "The total you confirmed no longer matches your cart. "
         "Please review your order again."
     ]
@@ -319,7 +308,7 @@ def test_garbage_expected_total_places_nothing(
 
     assert response.status_code == 302
     assert response.url == REVIEW_URL
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "Something was missing from your order. Please review it again."
     ]
     _assert_nothing_placed(funded_shopper, product, {product.pk: 2})
@@ -337,7 +326,7 @@ def test_garbage_checkout_key_places_nothing(
 
     assert response.status_code == 302
     assert response.url == REVIEW_URL
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "Something was missing from your order. Please review it again."
     ]
     _assert_nothing_placed(funded_shopper, product, {product.pk: 2})
@@ -351,7 +340,7 @@ def test_unknown_checkout_key_places_nothing(
     )
 
     assert response.url == reverse("shop:cart")
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "Your cart changed since you reviewed it. Please review your order again."
     ]
     _assert_nothing_placed(funded_shopper, product, {product.pk: 2})
@@ -368,7 +357,7 @@ def test_place_with_missing_fields_places_nothing(
 
     assert response.status_code == 302
     assert response.url == REVIEW_URL
-    assert len(_messages(response)) == 1
+    assert len(messages_of(response)) == 1
     _assert_nothing_placed(funded_shopper, product, {product.pk: 2})
 
 
@@ -382,7 +371,7 @@ def test_place_without_a_shipping_address_sends_back_to_the_address_form(
     response = shopper_client.post(PLACE_URL, reviewed)
 
     assert response.url == CHECKOUT_URL
-    assert len(_messages(response)) == 1
+    assert len(messages_of(response)) == 1
     _assert_nothing_placed(funded_shopper, product, {product.pk: 2})
 
 
@@ -421,7 +410,7 @@ def test_order_is_refused_when_the_cart_changed_after_review(
     response = shopper_client.post(PLACE_URL, reviewed)
 
     assert response.url == reverse("shop:cart")
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "Your cart changed since you reviewed it. Please review your order again."
     ]
     _assert_nothing_placed(funded_shopper, product, {product.pk: 3})
@@ -435,7 +424,7 @@ def test_order_is_refused_when_the_price_changed_after_review(
     response = shopper_client.post(PLACE_URL, reviewed)
 
     assert response.url == reverse("shop:cart")
-    assert len(_messages(response)) == 1
+    assert len(messages_of(response)) == 1
     _assert_nothing_placed(funded_shopper, product, {product.pk: 2})
 
 
@@ -447,7 +436,7 @@ def test_order_is_refused_when_the_stock_ran_out_after_review(
     response = shopper_client.post(PLACE_URL, reviewed)
 
     assert response.url == reverse("shop:cart")
-    assert _messages(response) == ["Only 1 of “Tea Mug” left in stock."]
+    assert messages_of(response) == ["Only 1 of “Tea Mug” left in stock."]
     _assert_nothing_placed(funded_shopper, product, {product.pk: 2}, stock=1)
 
 
@@ -551,7 +540,7 @@ def test_confirm_with_the_wrong_password_moves_no_money(
 
     assert response.status_code == 302
     assert response.url == order.get_absolute_url()
-    assert _messages(response) == ["That password is not right. Nothing was charged."]
+    assert messages_of(response) == ["That password is not right. Nothing was charged."]
     order.refresh_from_db()
     assert order.status == Order.Status.AWAITING_PAYMENT
     assert order.payment.status == Payment.Status.AWAITING_CONFIRMATION
@@ -563,7 +552,7 @@ def test_confirm_with_the_wrong_password_moves_no_money(
 def test_confirm_without_a_password_field_moves_no_money(shopper_client, order):
     response = shopper_client.post(f"/orders/{order.number}/confirm-password/")
 
-    assert _messages(response) == ["That password is not right. Nothing was charged."]
+    assert messages_of(response) == ["That password is not right. Nothing was charged."]
     assert Payment.objects.get().status == Payment.Status.AWAITING_CONFIRMATION
 
 
@@ -575,7 +564,9 @@ def test_confirm_with_the_right_password_pays_the_merchant(
     )
 
     assert response.url == order.get_absolute_url()
-    assert _messages(response) == [f"Payment confirmed. Order {order.number} is paid."]
+    assert messages_of(response) == [
+        f"Payment confirmed. Order {order.number} is paid."
+    ]
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
     payment = order.payment
@@ -596,12 +587,12 @@ def test_confirming_a_paid_order_again_charges_nothing_more(
     shopper_client, funded_shopper, order, password
 ):
     url = f"/orders/{order.number}/confirm-password/"
-    _given(shopper_client, url, {"password": password})
+    post_followed(shopper_client, url, {"password": password})
 
     response = shopper_client.post(url, {"password": password})
 
     assert response.url == order.get_absolute_url()
-    assert _messages(response) == ["This payment is approved."]
+    assert messages_of(response) == ["This payment is approved."]
     assert Transfer.objects.filter(kind=Transfer.Kind.PAYMENT).count() == 1
     assert _balance(wallet_for_user(user=funded_shopper)) == Decimal("949.00")
 
@@ -611,7 +602,7 @@ def test_confirm_with_too_little_in_the_wallet_charges_nothing(
 ):
     client.force_login(shopper)
     _add_to_cart(client, product, 2)
-    _given(client, PLACE_URL, _review(client))
+    post_followed(client, PLACE_URL, _review(client))
     order = Order.objects.get()
 
     response = client.post(
@@ -619,8 +610,8 @@ def test_confirm_with_too_little_in_the_wallet_charges_nothing(
     )
 
     assert response.url == order.get_absolute_url()
-    assert len(_messages(response)) == 1
-    assert "balance is too low" in _messages(response)[0]
+    assert len(messages_of(response)) == 1
+    assert "balance is too low" in messages_of(response)[0]
     order.refresh_from_db()
     assert order.status == Order.Status.AWAITING_PAYMENT
     assert order.payment.status == Payment.Status.AWAITING_CONFIRMATION
@@ -639,7 +630,7 @@ def test_confirm_after_the_deadline_charges_nothing(
     )
 
     assert response.url == order.get_absolute_url()
-    assert _messages(response) == ["This payment's time to confirm has run out."]
+    assert messages_of(response) == ["This payment's time to confirm has run out."]
     assert Payment.objects.get().status == Payment.Status.AWAITING_CONFIRMATION
     assert _balance(wallet_for_user(user=funded_shopper)) == Decimal("1000.00")
 
@@ -650,7 +641,7 @@ def test_cancel_releases_the_stock_and_charges_nothing(
     response = shopper_client.post(f"/orders/{order.number}/cancel/")
 
     assert response.url == order.get_absolute_url()
-    assert _messages(response) == [f"Order {order.number} is cancelled."]
+    assert messages_of(response) == [f"Order {order.number} is cancelled."]
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
     assert order.payment.status == Payment.Status.CANCELLED
@@ -665,18 +656,18 @@ def test_cancel_releases_the_stock_and_charges_nothing(
 def test_a_cancelled_order_can_be_neither_paid_nor_cancelled_again(
     shopper_client, funded_shopper, product, order, password
 ):
-    _given(shopper_client, f"/orders/{order.number}/cancel/")
+    post_followed(shopper_client, f"/orders/{order.number}/cancel/")
 
     confirm = shopper_client.post(
         f"/orders/{order.number}/confirm-password/", {"password": password}
     )
-    assert _messages(confirm) == ["This payment is cancelled."]
+    assert messages_of(confirm) == ["This payment is cancelled."]
     shopper_client.get(confirm.url)  # the shopper reads the message
 
     cancel = shopper_client.post(f"/orders/{order.number}/cancel/")
 
     assert cancel.url == order.get_absolute_url()
-    assert [m.startswith("This payment is cancelled") for m in _messages(cancel)] == [
+    assert [m.startswith("This payment is cancelled") for m in messages_of(cancel)] == [
         True
     ]
     order.refresh_from_db()
@@ -687,7 +678,7 @@ def test_a_cancelled_order_can_be_neither_paid_nor_cancelled_again(
 
 
 def test_a_paid_order_cannot_be_cancelled(shopper_client, product, order, password):
-    _given(
+    post_followed(
         shopper_client,
         f"/orders/{order.number}/confirm-password/",
         {"password": password},
@@ -695,9 +686,9 @@ def test_a_paid_order_cannot_be_cancelled(shopper_client, product, order, passwo
 
     response = shopper_client.post(f"/orders/{order.number}/cancel/")
 
-    assert [m.startswith("This payment is approved") for m in _messages(response)] == [
-        True
-    ]
+    assert [
+        m.startswith("This payment is approved") for m in messages_of(response)
+    ] == [True]
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
     product.refresh_from_db()
@@ -710,7 +701,7 @@ def test_pay_with_face_explains_it_is_not_available_and_changes_nothing(
     response = shopper_client.post(f"/orders/{order.number}/pay-with-face/")
 
     assert response.url == order.get_absolute_url()
-    assert len(_messages(response)) == 1
+    assert len(messages_of(response)) == 1
     assert Payment.objects.get().status == Payment.Status.AWAITING_CONFIRMATION
     assert _balance(wallet_for_user(user=funded_shopper)) == Decimal("1000.00")
 
@@ -751,7 +742,7 @@ def test_order_history_pages_never_fail(shopper_client, order, page):
 def test_wallet_page_shows_the_balance_and_ledger_entries(
     shopper_client, funded_shopper, order, password
 ):
-    _given(
+    post_followed(
         shopper_client,
         f"/orders/{order.number}/confirm-password/",
         {"password": password},

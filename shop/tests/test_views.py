@@ -3,13 +3,13 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shop.models import CartItem, Product
 from shop.tests.factories import CategoryFactory, MerchantFactory, ProductFactory
+from shop.tests.helpers import messages_of, post_followed
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +21,6 @@ HOME_QUERIES_ANONYMOUS = 4
 HOME_QUERIES_LOGGED_IN = HOME_QUERIES_ANONYMOUS + 3
 
 BAD_QUANTITIES = [0, -1, 100, 10**20, "abc", "", "1.5", " ", "1e3", "0x10", None]
-
-
-def _messages(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def _given(client, url, data=None):
-    """Make a change the test builds on, reading its message so it does not linger."""
-    response = client.post(url, data or {}, follow=True)
-    assert response.status_code == 200
-    return response
 
 
 def _session_cart(client):
@@ -286,7 +275,7 @@ def test_home_query_count_is_fixed_for_a_signed_in_shopper(
     settings.SHOP_PAGE_SIZE = page_size
     client.force_login(shopper)
     for product in big_catalogue[:3]:
-        _given(
+        post_followed(
             client,
             reverse("shop:cart_add", kwargs={"slug": product.slug}),
             {"quantity": 1},
@@ -361,7 +350,7 @@ def test_visitor_adds_a_product_to_the_cart(client, product, add_url):
 
     assert response.status_code == 302
     assert response.url == reverse("shop:cart")
-    assert _messages(response) == ["Added “Tea Mug” to your cart."]
+    assert messages_of(response) == ["Added “Tea Mug” to your cart."]
     assert _session_cart(client) == {str(product.pk): 2}
     page = client.get(reverse("shop:cart"))
     assert page.context["total"] == Decimal("51.00")
@@ -371,33 +360,33 @@ def test_visitor_adds_a_product_to_the_cart(client, product, add_url):
 
 
 def test_adding_the_same_product_again_adds_to_its_quantity(client, product, add_url):
-    _given(client, add_url, {"quantity": 2})
-    _given(client, add_url, {"quantity": 3})
+    post_followed(client, add_url, {"quantity": 2})
+    post_followed(client, add_url, {"quantity": 3})
 
     assert _session_cart(client) == {str(product.pk): 5}
 
 
 def test_visitor_updates_the_quantity_in_the_cart(client, product, add_url, update_url):
-    _given(client, add_url, {"quantity": 1})
+    post_followed(client, add_url, {"quantity": 1})
 
     response = client.post(update_url, {"quantity": 4})
 
     assert response.url == reverse("shop:cart")
-    assert _messages(response) == ["Updated the quantity of “Tea Mug”."]
+    assert messages_of(response) == ["Updated the quantity of “Tea Mug”."]
     assert _session_cart(client) == {str(product.pk): 4}
 
 
 def test_visitor_removes_a_product_from_the_cart(client, product, add_url, remove_url):
     other = ProductFactory(title="Rice Bowl")
-    _given(client, add_url, {"quantity": 1})
-    _given(
+    post_followed(client, add_url, {"quantity": 1})
+    post_followed(
         client, reverse("shop:cart_add", kwargs={"slug": other.slug}), {"quantity": 1}
     )
 
     response = client.post(remove_url)
 
     assert response.url == reverse("shop:cart")
-    assert _messages(response) == ["Removed “Tea Mug” from your cart."]
+    assert messages_of(response) == ["Removed “Tea Mug” from your cart."]
     assert _session_cart(client) == {str(other.pk): 1}
 
 
@@ -415,7 +404,7 @@ def test_removing_an_unknown_product_is_404(client, db):
 
 
 def test_visitor_cart_stays_in_the_session_not_the_database(client, product, add_url):
-    _given(client, add_url, {"quantity": 1})
+    post_followed(client, add_url, {"quantity": 1})
 
     assert not CartItem.objects.exists()
 
@@ -425,7 +414,7 @@ def test_signed_in_shopper_cart_is_kept_in_the_database(
 ):
     client.force_login(shopper)
 
-    _given(client, add_url, {"quantity": 2})
+    post_followed(client, add_url, {"quantity": 2})
 
     assert list(
         CartItem.objects.filter(cart__user=shopper).values_list("product", "quantity")
@@ -436,13 +425,13 @@ def test_signed_in_shopper_cart_is_kept_in_the_database(
 def test_adding_a_bad_quantity_is_refused_with_a_message(
     client, product, add_url, quantity
 ):
-    _given(client, add_url, {"quantity": 1})
+    post_followed(client, add_url, {"quantity": 1})
 
     response = _post_quantity(client, add_url, quantity)
 
     assert response.status_code == 302
     assert response.url == product.get_absolute_url()
-    assert len(_messages(response)) == 1
+    assert len(messages_of(response)) == 1
     assert _session_cart(client) == {str(product.pk): 1}
     shown = client.get(response.url)
     assert shown.status_code == 200
@@ -452,13 +441,13 @@ def test_adding_a_bad_quantity_is_refused_with_a_message(
 def test_updating_to_a_bad_quantity_is_refused_with_a_message(
     client, product, add_url, update_url, quantity
 ):
-    _given(client, add_url, {"quantity": 2})
+    post_followed(client, add_url, {"quantity": 2})
 
     response = _post_quantity(client, update_url, quantity)
 
     assert response.status_code == 302
     assert response.url == reverse("shop:cart")
-    assert len(_messages(response)) == 1
+    assert len(messages_of(response)) == 1
     assert _session_cart(client) == {str(product.pk): 2}
 
 
@@ -467,12 +456,12 @@ def test_bad_quantity_from_a_signed_in_shopper_leaves_the_cart_unchanged(
     client, shopper, product, add_url, quantity
 ):
     client.force_login(shopper)
-    _given(client, add_url, {"quantity": 1})
+    post_followed(client, add_url, {"quantity": 1})
 
     response = _post_quantity(client, add_url, quantity)
 
     assert response.status_code == 302
-    assert len(_messages(response)) == 1
+    assert len(messages_of(response)) == 1
     assert list(
         CartItem.objects.filter(cart__user=shopper).values_list("quantity", flat=True)
     ) == [1]
@@ -511,23 +500,23 @@ def test_adding_more_than_the_stock_is_refused_with_a_message(client, product, a
 def test_adding_to_a_cart_line_beyond_the_stock_keeps_the_line_as_it_was(
     client, product, add_url
 ):
-    _given(client, add_url, {"quantity": 3})
+    post_followed(client, add_url, {"quantity": 3})
 
     response = client.post(add_url, {"quantity": 3})
 
-    assert _messages(response) == ["Only 5 of “Tea Mug” left in stock."]
+    assert messages_of(response) == ["Only 5 of “Tea Mug” left in stock."]
     assert _session_cart(client) == {str(product.pk): 3}
 
 
 def test_updating_beyond_the_stock_is_refused_with_a_message(
     client, product, add_url, update_url
 ):
-    _given(client, add_url, {"quantity": 2})
+    post_followed(client, add_url, {"quantity": 2})
 
     response = client.post(update_url, {"quantity": 6})
 
     assert response.url == reverse("shop:cart")
-    assert _messages(response) == ["Only 5 of “Tea Mug” left in stock."]
+    assert messages_of(response) == ["Only 5 of “Tea Mug” left in stock."]
     assert _session_cart(client) == {str(product.pk): 2}
 
 
@@ -538,7 +527,7 @@ def test_adding_a_sold_out_product_says_it_is_sold_out(client, db):
         reverse("shop:cart_add", kwargs={"slug": product.slug}), {"quantity": 1}
     )
 
-    assert _messages(response) == ["“Gone Kettle” is sold out."]
+    assert messages_of(response) == ["“Gone Kettle” is sold out."]
     assert _session_cart(client) == {}
 
 
@@ -563,7 +552,7 @@ def test_adding_an_inactive_product_is_404(client, db):
 def test_updating_a_product_taken_off_sale_is_404_and_it_leaves_the_cart_page(
     client, product, add_url, update_url, remove_url
 ):
-    _given(client, add_url, {"quantity": 2})
+    post_followed(client, add_url, {"quantity": 2})
     Product.objects.filter(pk=product.pk).update(active=False)
 
     assert client.post(update_url, {"quantity": 1}).status_code == 404
@@ -578,7 +567,7 @@ def test_updating_a_product_taken_off_sale_is_404_and_it_leaves_the_cart_page(
 def test_cart_flags_a_line_above_the_current_stock_and_hides_checkout(
     client, product, add_url
 ):
-    _given(client, add_url, {"quantity": 4})
+    post_followed(client, add_url, {"quantity": 4})
     Product.objects.filter(pk=product.pk).update(stock=2)
 
     response = client.get(reverse("shop:cart"))
