@@ -14,6 +14,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Serve static files from the apps' folders, as in development: no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default="/tmp/smilepay-test-media")
 # Tests share the machine's Redis: keep their keys apart from a running demo.
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/9")

@@ -24,7 +24,6 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection, connections
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,9 +208,6 @@ def check_redis():
 @pytest.fixture(scope="session")
 def daphne_server(server_env, check_redis):
     """Daphne serving config.asgi on a free port, as `make run` serves the shop."""
-    # DEBUG is off under the test settings: like production, WhiteNoise serves the
-    # collected files, so the pages get their stylesheet and script.
-    call_command("collectstatic", interactive=False, verbosity=0)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     service = start_service(
