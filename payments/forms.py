@@ -10,13 +10,6 @@ class ShippingForm(forms.Form):
     postcode = forms.CharField(label="Postcode", max_length=20)
     country = forms.CharField(label="Country", max_length=80)
 
-    def clean(self):
-        cleaned = super().clean()
-        return {
-            key: value.strip() if isinstance(value, str) else value
-            for key, value in cleaned.items()
-        }
-
 
 class PlaceOrderForm(forms.Form):
     checkout_key = forms.UUIDField(widget=forms.HiddenInput)

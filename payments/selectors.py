@@ -1,4 +1,4 @@
-from shop.selectors import order_get_for_user, order_list_for_user
+from shop.selectors import order_get_for_user
 
 from .models import LedgerEntry, Payment
 
@@ -8,10 +8,6 @@ def payment_get_for_order(*, user, number):
     return Payment.objects.select_related("order", "user").get(
         order__number=number, user=user
     )
-
-
-def orders_with_payments_for_user(*, user):
-    return order_list_for_user(user=user).select_related("payment")
 
 
 def order_with_payment_for_user(*, user, number):

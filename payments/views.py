@@ -9,6 +9,7 @@ from django.views.generic import FormView, TemplateView
 from shop.cart import CartSession
 from shop.exceptions import ShopError
 from shop.models import Order
+from shop.selectors import order_list_for_user
 from shop.services import Shipping
 
 from .exceptions import PaymentError
@@ -17,7 +18,6 @@ from .models import Payment
 from .selectors import (
     ledger_for_wallet,
     order_with_payment_for_user,
-    orders_with_payments_for_user,
     payment_get_for_order,
 )
 from .services import (
@@ -61,14 +61,15 @@ class CheckoutReviewView(LoginRequiredMixin, TemplateView):
         if not lines:
             messages.info(request, "Your cart is empty.")
             return redirect("shop:cart")
-        if cart.shipping() is None:
+        shipping = cart.shipping()
+        if shipping is None:
             return redirect("payments:checkout")
         total = sum(line.line_total for line in lines)
         return self.render_to_response(
             self.get_context_data(
                 lines=lines,
                 total=total,
-                shipping=cart.shipping(),
+                shipping=shipping,
                 has_stock_problem=any(line.exceeds_stock for line in lines),
                 wallet=wallet_for_user(user=request.user),
                 form=PlaceOrderForm(
@@ -118,7 +119,7 @@ class OrderListView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        orders = orders_with_payments_for_user(user=self.request.user)
+        orders = order_list_for_user(user=self.request.user)
         context["page"] = Paginator(orders, 10).get_page(self.request.GET.get("page"))
         return context
 

@@ -123,6 +123,7 @@ class CartSession:
         visitor_items = self.session.pop(self.SESSION_KEY, {})
         self.user = user
         problems = []
+        in_cart = self.quantities()
         products = {
             p.pk: p for p in products_active_by_ids(ids=map(int, visitor_items))
         }
@@ -130,9 +131,7 @@ class CartSession:
             product = products.get(int(pk))
             if product is None:
                 continue
-            wanted = min(
-                self.quantities().get(product.pk, 0) + int(quantity), MAX_QUANTITY
-            )
+            wanted = min(in_cart.get(product.pk, 0) + int(quantity), MAX_QUANTITY)
             try:
                 self.set(product=product, quantity=wanted)
             except OutOfStock as exc:

@@ -8,15 +8,7 @@ from django.utils import timezone
 from payments.models import Payment
 from payments.services import checkout_place
 from shop.models import Cart, CartItem
-from shop.services import Shipping
-
-SHIPPING = Shipping(
-    full_name="Ada Lovelace",
-    address="12 St James's Square",
-    city="London",
-    postcode="SW1Y 4JH",
-    country="United Kingdom",
-)
+from shop.tests.factories import SHIPPING
 
 
 def cart_fill(*, user, items) -> Cart:

@@ -10,8 +10,7 @@ from django.urls import reverse
 from payments.models import LedgerEntry, Payment, Transfer, Wallet
 from payments.services import checkout_place, payment_confirm_with_password
 from shop.models import Cart, CartItem, Order, Product
-from shop.services import Shipping
-from shop.tests.factories import UserFactory
+from shop.tests.factories import SHIPPING, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,13 +47,7 @@ def marketplace(funded_shopper, product, password):
     order, _ = checkout_place(
         user=funded_shopper,
         checkout_key=cart.checkout_key,
-        shipping=Shipping(
-            full_name="Ada Lovelace",
-            address="12 Analytical Row",
-            city="London",
-            postcode="N1 7AA",
-            country="United Kingdom",
-        ),
+        shipping=SHIPPING,
         expected_total=Decimal("51.00"),
     )
     payment_confirm_with_password(

@@ -4,8 +4,17 @@ import factory
 from django.contrib.auth import get_user_model
 
 from shop.models import Category, Merchant, Product
+from shop.services import Shipping
 
 PASSWORD = "correct-horse-battery"
+
+SHIPPING = Shipping(
+    full_name="Ada Lovelace",
+    address="12 St James's Square",
+    city="London",
+    postcode="SW1Y 4JH",
+    country="United Kingdom",
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

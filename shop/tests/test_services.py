@@ -8,18 +8,10 @@ import pytest
 from shop.cart import CartLine
 from shop.exceptions import CartEmpty, InvalidTransition, OutOfStock, ProductUnavailable
 from shop.models import Order, OrderLine, Product
-from shop.services import Shipping, order_create, order_mark_paid, order_release
-from shop.tests.factories import MerchantFactory, ProductFactory
+from shop.services import order_create, order_mark_paid, order_release
+from shop.tests.factories import SHIPPING, MerchantFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
-
-SHIPPING = Shipping(
-    full_name="Ada Lovelace",
-    address="12 St James's Square",
-    city="London",
-    postcode="SW1Y 4JH",
-    country="United Kingdom",
-)
 
 
 @pytest.fixture
