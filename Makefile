@@ -10,13 +10,13 @@ DB_READY := $(STATE)/db-ready
 MIGRATIONS := $(wildcard */migrations/0*.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint format redis browser clean
+.PHONY: help setup run test test-fast bench lint format redis browser clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-setup: $(INSTALLED) redis .env $(DB_READY) ## Install everything and prepare the demo database
+setup: $(INSTALLED) redis .env .faceauth-keys $(DB_READY) ## Install everything and prepare the demo database
 	@echo "Set-up done. Start the shop with: make run"
 
 $(INSTALLED): requirements.txt requirements-dev.txt requirements-nodeps.txt
@@ -33,6 +33,11 @@ $(INSTALLED): requirements.txt requirements-dev.txt requirements-nodeps.txt
 .env: .env.example
 	@if [ -f .env ]; then echo "Note: .env.example changed; compare it with your .env"; touch .env; \
 	 else cp .env.example .env; echo "Wrote .env from .env.example"; fi
+
+# A development key for the face templates; production sets FACEAUTH_KEYS instead.
+.faceauth-keys: | $(INSTALLED)
+	@umask 077 && $(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' > $@
+	@echo "Wrote a development face-template key to $@"
 
 redis: ## Install redis-server with apt when missing
 	@scripts/ensure-redis.sh
@@ -51,6 +56,9 @@ run: setup ## Start the shop: Redis, Daphne on :8000, a Celery worker and beat
 
 test: $(INSTALLED) redis browser ## Run every test (DATABASE_URL picks the database; PYTEST_ARGS=... passes options)
 	@scripts/test.sh $(PYTEST_ARGS)
+
+bench: $(INSTALLED) ## Run the benchmarks (never part of make test); writes bench/results.json
+	$(PY) bench/engine_steps.py
 
 lint: $(INSTALLED) ## Check style with ruff
 	$(VENV)/bin/ruff check .

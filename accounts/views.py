@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView
 
 from .forms import SignUpForm
+from .mixins import NextUrlMixin
 
 
-class SignUpView(FormView):
+class SignUpView(NextUrlMixin, FormView):
     template_name = "registration/signup.html"
     form_class = SignUpForm
 
@@ -21,17 +21,6 @@ class SignUpView(FormView):
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome to SmilePay, {user.username}!")
         return redirect(self.next_url() or "shop:home")
-
-    def next_url(self):
-        """The page the visitor was headed for, if it is one of ours."""
-        url = self.request.POST.get("next") or self.request.GET.get("next", "")
-        if url_has_allowed_host_and_scheme(
-            url,
-            allowed_hosts={self.request.get_host()},
-            require_https=self.request.is_secure(),
-        ):
-            return url
-        return None
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=self.next_url() or "", **kwargs)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("face/", include("faceauth.urls")),
     path("", include("payments.urls")),
     path("", include("shop.urls")),
 ]

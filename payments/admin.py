@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import LedgerEntry, Payment, Transfer, Wallet
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money moves only through the services: the admin may look, never touch."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Wallet)

@@ -166,3 +166,16 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Face payment. FACEAUTH_KEYS: comma-separated Fernet keys, newest first; the first
+# encrypts the face templates, all of them decrypt (rotate with rotate_face_keys).
+FACEAUTH_KEYS = env.list("FACEAUTH_KEYS", default=[])
+# Largest distance between a checkout face and the centroid of the shopper's
+# enrolment encodings that counts as the same person; measured in docs/faces.md.
+FACEAUTH_TOLERANCE = env.float("FACEAUTH_TOLERANCE", default=0.59)
+# Templates unused for this long are deleted by purge_biometrics (daily, via beat).
+FACEAUTH_RETENTION_DAYS = env.int("FACEAUTH_RETENTION_DAYS", default=3 * 365)
+CELERY_BEAT_SCHEDULE["purge-biometrics"] = {
+    "task": "faceauth.tasks.purge_biometrics",
+    "schedule": 24 * 60 * 60.0,
+}

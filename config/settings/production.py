@@ -1,5 +1,7 @@
 """Settings for production: every secret from the environment, HTTPS only."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -7,6 +9,10 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
+# Face templates are encrypted with these keys: production has no default.
+FACEAUTH_KEYS = env.list("FACEAUTH_KEYS")
+if not [key for key in FACEAUTH_KEYS if key.strip()]:
+    raise ImproperlyConfigured("Set FACEAUTH_KEYS to one or more Fernet keys.")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

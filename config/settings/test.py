@@ -22,6 +22,8 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default="/tmp/smilepay-test-media")
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/9")
 CHANNEL_LAYERS, CACHES = redis_backends(REDIS_URL)
 CELERY_BROKER_URL = REDIS_URL
+# A fixed key for tests only; tests that rotate keys override the setting.
+FACEAUTH_KEYS = ["P8Zr2xqGk5h8uCl0YmGQkCWJ0vBv7YtP1c0rEJ8QJ9o="]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # One test database per run, so that two runs on one server never collide.

@@ -7,6 +7,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from faceauth.crypto import encrypt_encoding
+from faceauth.models import FaceConsent, FaceTemplate
 from payments.models import LedgerEntry, Payment, Transfer, Wallet
 from payments.services import checkout_place, payment_confirm_with_password
 from shop.models import Cart, CartItem, Order, Product
@@ -42,6 +44,13 @@ def admin_client(client, superuser):
 def marketplace(funded_shopper, product, password):
     """One object of every registered model: a paid order, its payment and ledger."""
     Group.objects.create(name="Support")
+    consent = FaceConsent.objects.create(user=funded_shopper)
+    FaceTemplate.objects.create(
+        user=funded_shopper,
+        consent=consent,
+        ciphertext=encrypt_encoding([0.01 * i for i in range(128)]),
+        source=FaceTemplate.Source.COMMAND,
+    )
     cart = Cart.objects.create(user=funded_shopper)
     CartItem.objects.create(cart=cart, product=product, quantity=2)
     order, _ = checkout_place(

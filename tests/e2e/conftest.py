@@ -296,7 +296,26 @@ def live_shop(transactional_db, daphne_server):
 
 
 @pytest.fixture
-def browser(monkeypatch):
+def camera_clip():
+    """The Y4M clip Chromium plays as its webcam, or None for no camera at all.
+
+    A test module that needs a camera overrides this fixture (see tests/e2e/clips.py).
+    """
+    return None
+
+
+def camera_args(clip: Path | None) -> list[str]:
+    if clip is None:
+        return []
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={clip}",
+    ]
+
+
+@pytest.fixture
+def browser(monkeypatch, camera_clip):
     """Chromium, one per test: Playwright's sync API keeps an event loop running in
     this thread, which must not outlive the test."""
     from playwright.sync_api import sync_playwright
@@ -308,7 +327,7 @@ def browser(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS + camera_args(camera_clip)
         )
         try:
             yield chromium

@@ -1,0 +1,92 @@
+"""Per-frame cost of each face-engine step at 320, 480 and 640 px wide frames.
+
+Not a test: a measurement. Each step runs REPEATS times on webcam-like frames made
+from the fixture photos; medians and interquartile ranges are reported, in ms.
+Run with `make bench`; the numbers go to bench/results.json (engine_steps_ms).
+"""
+
+import io
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from faceauth import engine  # noqa: E402
+from tests.e2e.clips import photo_frame  # noqa: E402
+
+WIDTHS = (320, 480, 640)
+PHOTOS = (
+    "people/obama/obama_neutral.jpg",
+    "people/obama/obama_smiling_portrait.jpg",
+    "people/biden/biden_smiling.jpg",
+)
+REPEATS = 15
+
+
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, (time.perf_counter() - start) * 1000
+
+
+def summary(samples: list[float]) -> dict:
+    q1, median, q3 = statistics.quantiles(samples, n=4)
+    return {"median": round(median, 2), "q1": round(q1, 2), "q3": round(q3, 2)}
+
+
+def measure(width: int) -> dict:
+    frames = []
+    for name in PHOTOS:
+        frame = photo_frame(name)  # 640x480, the face 200 px wide
+        frame = (
+            engine.resize_to_width(frame, width) if frame.shape[1] != width else frame
+        )
+        buffer = io.BytesIO()
+        Image.fromarray(frame).save(buffer, format="JPEG", quality=85)
+        frames.append(buffer.getvalue())
+    steps = {"decode": [], "detect": [], "landmarks": [], "encode": []}
+    for _ in range(REPEATS):
+        for data in frames:
+            image, ms = timed(engine.decode_image, data)
+            steps["decode"].append(ms)
+            boxes, ms = timed(engine.detect_faces, image, max_side=width)
+            steps["detect"].append(ms)
+            if len(boxes) != 1:
+                raise SystemExit(f"{width} px: expected one face, found {len(boxes)}")
+            _, ms = timed(engine.face_landmarks, image, boxes[0])
+            steps["landmarks"].append(ms)
+            _, ms = timed(engine.encode_face, image, boxes[0])
+            steps["encode"].append(ms)
+    result = {step: summary(samples) for step, samples in steps.items()}
+    result["frame_bytes"] = int(np.median([len(d) for d in frames]))
+    return result
+
+
+def main() -> dict:
+    engine.warm_up()
+    results = {str(width): measure(width) for width in WIDTHS}
+    print("| width | decode ms | detect ms | landmarks ms | encode ms |")
+    print("|---|---|---|---|---|")
+    for width, steps in results.items():
+        cells = [
+            f"{steps[s]['median']:.1f} ({steps[s]['q1']:.1f}-{steps[s]['q3']:.1f})"
+            for s in ("decode", "detect", "landmarks", "encode")
+        ]
+        print(f"| {width} | " + " | ".join(cells) + " |")
+    return results
+
+
+if __name__ == "__main__":
+    import json
+
+    output = ROOT / "bench" / "results.json"
+    existing = json.loads(output.read_text()) if output.exists() else {}
+    existing["engine_steps_ms"] = main()
+    output.write_text(json.dumps(existing, indent=2) + "\n")
+    print(f"Wrote {output.relative_to(ROOT)}")

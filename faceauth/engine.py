@@ -1,0 +1,428 @@
+"""The face engine: the only module that imports face_recognition and dlib.
+
+Small functions on numpy arrays (RGB, uint8, shape ``(height, width, 3)``):
+decode a frame safely, find faces, compute the 128-d encoding, compare encodings,
+and measure the landmarks liveness needs. Boxes are ``(top, right, bottom, left)``
+in the pixel coordinates of the image they were found in, like face_recognition's.
+Nothing here touches the database, the network or Django.
+"""
+
+import io
+import math
+import warnings
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+with warnings.catch_warnings():
+    # face_recognition_models imports pkg_resources, which warns on import.
+    warnings.simplefilter("ignore", UserWarning)
+    import dlib
+    import face_recognition_models
+
+ENCODING_SIZE = 128
+ENCODING_DTYPE = np.dtype("<f8")
+
+# Frames streamed at checkout are small; an uploaded enrolment photo may be a phone photo.
+FRAME_MAX_BYTES = 256 * 1024
+FRAME_MAX_PIXELS = 1920 * 1080
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_PIXELS = 25_000_000
+ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+
+# HOG finds faces down to about 80 px at upsample 0 and 40 px at upsample 1.
+WEBCAM_DETECT_SIDE = 320
+FULL_DETECT_SIDE = 640
+PHOTO_DETECT_SIDE = 1280
+
+# Enrolment quality gates, measured on the fixture photos and webcam frames.
+MIN_FACE_SHARE = 0.12  # face box width / image width, a webcam face at arm's length
+MIN_FACE_PIXELS = 80
+MIN_SHARPNESS = 30.0  # variance of the Laplacian on a 128 px grey face crop
+
+# Smile: the measure rises ~45 % from neutral to smiling on the fixture photos and
+# not at all while talking (docs/faces.md).
+SMILE_MIN_RISE = 0.20
+
+_detector = None
+_shape_5 = None
+_shape_68 = None
+_encoder = None
+
+
+class Reason(StrEnum):
+    """Why a frame or photo gave no usable face; the values are stable codes."""
+
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    TOO_MANY_PIXELS = "too_many_pixels"
+    UNREADABLE = "unreadable"
+    NO_FACE = "no_face"
+    SEVERAL_FACES = "several_faces"
+    FACE_CUT_OFF = "face_cut_off"
+    FACE_TOO_SMALL = "face_too_small"
+    BLURRY = "blurry"
+
+
+REASON_MESSAGES = {
+    Reason.EMPTY: "The image is empty.",
+    Reason.TOO_LARGE: "The image file is too large.",
+    Reason.UNSUPPORTED_FORMAT: "Use a JPEG, PNG or WebP image.",
+    Reason.TOO_MANY_PIXELS: "The image has too many pixels.",
+    Reason.UNREADABLE: "The image could not be read.",
+    Reason.NO_FACE: "No face was found.",
+    Reason.SEVERAL_FACES: "More than one face is visible: only yours should be.",
+    Reason.FACE_CUT_OFF: "Your face is cut off by the edge: centre it.",
+    Reason.FACE_TOO_SMALL: "Your face is too small: move closer.",
+    Reason.BLURRY: "The picture is blurry: hold still.",
+}
+
+
+class FrameRejected(Exception):
+    """Raised when a frame or photo cannot give exactly one usable face."""
+
+    def __init__(self, reason: Reason, detail: str = ""):
+        self.reason = Reason(reason)
+        self.detail = detail
+        super().__init__(f"{self.reason}: {detail}" if detail else str(self.reason))
+
+    @property
+    def message(self) -> str:
+        return REASON_MESSAGES[self.reason]
+
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """The 68 landmark points of one face, as a ``(68, 2)`` float array of (x, y)."""
+
+    points: np.ndarray
+
+    def centre(self, indexes: slice) -> np.ndarray:
+        return self.points[indexes].mean(axis=0)
+
+
+# --- models ---------------------------------------------------------------------
+
+
+def _models():
+    global _detector, _shape_5, _shape_68, _encoder
+    if _encoder is None:
+        _detector = dlib.get_frontal_face_detector()
+        _shape_5 = dlib.shape_predictor(
+            face_recognition_models.pose_predictor_five_point_model_location()
+        )
+        _shape_68 = dlib.shape_predictor(
+            face_recognition_models.pose_predictor_model_location()
+        )
+        _encoder = dlib.face_recognition_model_v1(
+            face_recognition_models.face_recognition_model_location()
+        )
+    return _detector, _shape_5, _shape_68, _encoder
+
+
+def warm_up() -> None:
+    """Load the models now (about a second) rather than on the first frame."""
+    _models()
+
+
+# --- decoding -------------------------------------------------------------------
+
+
+def decode_image(
+    data: bytes, *, max_bytes: int = FRAME_MAX_BYTES, max_pixels: int = FRAME_MAX_PIXELS
+) -> np.ndarray:
+    """Decode JPEG, PNG or WebP bytes to an upright RGB array, refusing anything else.
+
+    The byte size, the format and the pixel count are checked from the header
+    before any pixel is decoded, so a decompression bomb costs nothing.
+    """
+    if not data:
+        raise FrameRejected(Reason.EMPTY)
+    if len(data) > max_bytes:
+        raise FrameRejected(Reason.TOO_LARGE, f"{len(data)} bytes > {max_bytes}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=sorted(ALLOWED_FORMATS))
+    except UnidentifiedImageError as error:
+        raise FrameRejected(Reason.UNSUPPORTED_FORMAT) from error
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise FrameRejected(Reason.TOO_MANY_PIXELS) from error
+    except Exception as error:  # noqa: BLE001 - a hostile header may raise anything
+        raise FrameRejected(Reason.UNREADABLE, type(error).__name__) from error
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise FrameRejected(Reason.UNREADABLE, "no pixels")
+    if width * height > max_pixels:
+        raise FrameRejected(Reason.TOO_MANY_PIXELS, f"{width}x{height}")
+    try:
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        image = _to_rgb(image)
+        return np.asarray(image, dtype=np.uint8)
+    except Exception as error:  # noqa: BLE001 - truncated or corrupt pixel data
+        raise FrameRejected(Reason.UNREADABLE, type(error).__name__) from error
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode == "RGB" and "transparency" not in image.info:
+        return image
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        # Transparent pixels become white rather than whatever colour they hide.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def resize_to_width(image: np.ndarray, width: int) -> np.ndarray:
+    """Return a copy scaled to ``width`` pixels wide, keeping the aspect ratio."""
+    height = max(1, round(image.shape[0] * width / image.shape[1]))
+    resized = Image.fromarray(image).resize((width, height), Image.BILINEAR)
+    return np.asarray(resized)
+
+
+# --- detection ------------------------------------------------------------------
+
+
+def detect_faces(
+    image: np.ndarray, *, max_side: int = WEBCAM_DETECT_SIDE, upsample: int = 0
+) -> list[Box]:
+    """Find faces on a copy no larger than ``max_side`` and map the boxes back.
+
+    HOG's cost grows with the pixel count, so a 640 px webcam frame is searched at
+    320 px (a quarter of the work) where a face at arm's length is still ~100 px.
+    """
+    detector, *_ = _models()
+    height, width = image.shape[:2]
+    scale = min(1.0, max_side / max(height, width))
+    small = image if scale == 1.0 else _scaled(image, scale)
+    rects = detector(small, upsample)
+    return [
+        (
+            round(r.top() / scale),
+            round(r.right() / scale),
+            round(r.bottom() / scale),
+            round(r.left() / scale),
+        )
+        for r in rects
+    ]
+
+
+def _scaled(image: np.ndarray, scale: float) -> np.ndarray:
+    height, width = image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(image).resize(size, Image.BILINEAR))
+
+
+def find_faces_in_frame(image: np.ndarray) -> list[Box]:
+    """Find faces in a webcam frame: quickly at 320 px, then at 640 px if none.
+
+    The second pass catches a face far from the camera, and a second person whose
+    face is too small to be seen at 320 px when the first pass saw nobody.
+    """
+    boxes = detect_faces(image, max_side=WEBCAM_DETECT_SIDE)
+    if not boxes and max(image.shape[:2]) > WEBCAM_DETECT_SIDE:
+        boxes = detect_faces(image, max_side=FULL_DETECT_SIDE)
+    return boxes
+
+
+def find_faces_in_photo(image: np.ndarray) -> list[Box]:
+    """Find faces in a photo thoroughly, down to small faces, for enrolment."""
+    boxes = detect_faces(image, max_side=PHOTO_DETECT_SIDE, upsample=1)
+    if not boxes and max(image.shape[:2]) <= FULL_DETECT_SIDE:
+        boxes = detect_faces(image, max_side=FULL_DETECT_SIDE, upsample=2)
+    return boxes
+
+
+def box_area(box: Box) -> int:
+    top, right, bottom, left = box
+    return max(0, bottom - top) * max(0, right - left)
+
+
+def box_is_inside(box: Box, image: np.ndarray) -> bool:
+    top, right, bottom, left = box
+    height, width = image.shape[:2]
+    return top >= 0 and left >= 0 and bottom <= height and right <= width
+
+
+def _rect(box: Box):
+    top, right, bottom, left = box
+    return dlib.rectangle(int(left), int(top), int(right), int(bottom))
+
+
+# --- encoding -------------------------------------------------------------------
+
+
+def encode_face(image: np.ndarray, box: Box, *, jitters: int = 1) -> np.ndarray:
+    """Return the 128-d encoding of the face in ``box``.
+
+    Alignment uses the public-domain 5-point model. ``jitters`` > 1 averages that
+    many randomly shifted, rotated and mirrored crops: worth it once at enrolment,
+    too slow per frame at checkout.
+    """
+    _, shape_5, _, encoder = _models()
+    shape = shape_5(image, _rect(box))
+    descriptor = encoder.compute_face_descriptor(image, shape, jitters)
+    return np.asarray(descriptor, dtype=ENCODING_DTYPE)
+
+
+def face_distance(templates: np.ndarray, encoding: np.ndarray) -> float:
+    """Distance from an encoding to the centroid of one person's templates.
+
+    The centroid of several enrolment encodings sits closer to that person's
+    other photos than any single one does (see docs/faces.md for the numbers).
+    """
+    templates = np.atleast_2d(np.asarray(templates, dtype=np.float64))
+    centroid = templates.mean(axis=0)
+    return float(np.linalg.norm(centroid - np.asarray(encoding, dtype=np.float64)))
+
+
+# --- landmarks and liveness measures ---------------------------------------------
+
+_JAW = slice(0, 17)
+_NOSE_TIP = 30
+_LEFT_EYE = slice(36, 42)  # the subject's right eye, on the left of the image
+_RIGHT_EYE = slice(42, 48)
+_MOUTH_LEFT, _MOUTH_RIGHT = 48, 54
+_INNER_LIP_TOP, _INNER_LIP_BOTTOM = 62, 66
+
+
+def face_landmarks(image: np.ndarray, box: Box) -> Landmarks:
+    """Return the 68 landmark points of the face in ``box`` (about 2 ms)."""
+    *_, shape_68, _ = _models()
+    shape = shape_68(image, _rect(box))
+    points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+    return Landmarks(points)
+
+
+def _upright(landmarks: Landmarks) -> tuple[np.ndarray, float]:
+    """Points rotated so the eyes are level, and the distance between the eyes."""
+    left_eye = landmarks.centre(_LEFT_EYE)
+    right_eye = landmarks.centre(_RIGHT_EYE)
+    dx, dy = right_eye - left_eye
+    eye_distance = math.hypot(dx, dy)
+    angle = math.atan2(dy, dx)
+    cos, sin = math.cos(-angle), math.sin(-angle)
+    rotation = np.array([[cos, -sin], [sin, cos]])
+    return (landmarks.points - left_eye) @ rotation.T, eye_distance
+
+
+def mouth_width_ratio(landmarks: Landmarks) -> float:
+    """Mouth width, corner to corner, over the distance between the eye centres."""
+    points, eye_distance = _upright(landmarks)
+    if eye_distance == 0:
+        return 0.0
+    return float(
+        np.linalg.norm(points[_MOUTH_RIGHT] - points[_MOUTH_LEFT]) / eye_distance
+    )
+
+
+def mouth_corner_lift(landmarks: Landmarks) -> float:
+    """How far the mouth corners sit above the top of the mouth opening, over eye
+    distance: positive when the corners are raised (a smile).
+
+    Measured against the inner upper lip, which does not move when the jaw drops,
+    so talking with the mouth open does not read as a smile.
+    """
+    points, eye_distance = _upright(landmarks)
+    if eye_distance == 0:
+        return 0.0
+    corners = (points[_MOUTH_LEFT, 1] + points[_MOUTH_RIGHT, 1]) / 2
+    return float((points[_INNER_LIP_TOP, 1] - corners) / eye_distance)
+
+
+def mouth_open_ratio(landmarks: Landmarks) -> float:
+    """Gap between the inner lips over the mouth width: high while talking."""
+    points, _ = _upright(landmarks)
+    width = np.linalg.norm(points[_MOUTH_RIGHT] - points[_MOUTH_LEFT])
+    if width == 0:
+        return 0.0
+    return float(abs(points[_INNER_LIP_BOTTOM, 1] - points[_INNER_LIP_TOP, 1]) / width)
+
+
+def smile_measure(landmarks: Landmarks) -> float:
+    """One number that rises with a smile: mouth width plus corner lift.
+
+    Both are normalised by the eye distance, so the measure does not depend on how
+    far the face is from the camera. It is meant to be compared with the same
+    person's own neutral value on the same stream, not with a fixed number.
+    """
+    return mouth_width_ratio(landmarks) + mouth_corner_lift(landmarks)
+
+
+def smiled(
+    baseline: float, measure: float, *, min_rise: float = SMILE_MIN_RISE
+) -> bool:
+    """Whether ``measure`` is a smile relative to the same face's neutral ``baseline``."""
+    return baseline > 0 and measure >= baseline * (1 + min_rise)
+
+
+def eye_aspect_ratio(landmarks: Landmarks) -> float:
+    """Mean eye aspect ratio of both eyes (Soukupova and Cech): drops in a blink."""
+    ratios = []
+    for eye in (_LEFT_EYE, _RIGHT_EYE):
+        p = landmarks.points[eye]
+        vertical = np.linalg.norm(p[1] - p[5]) + np.linalg.norm(p[2] - p[4])
+        horizontal = 2 * np.linalg.norm(p[0] - p[3])
+        ratios.append(vertical / horizontal if horizontal else 0.0)
+    return float(np.mean(ratios))
+
+
+def head_yaw(landmarks: Landmarks) -> float:
+    """Head turn from -1 (turned to the image's left) to 1 (right); 0 is frontal.
+
+    Compares the nose tip's horizontal distance to each side of the jaw.
+    """
+    points, _ = _upright(landmarks)
+    jaw = points[_JAW]
+    nose_x = points[_NOSE_TIP, 0]
+    to_left = nose_x - jaw[:, 0].min()
+    to_right = jaw[:, 0].max() - nose_x
+    total = to_left + to_right
+    if total <= 0:
+        return 0.0
+    return float(np.clip((to_left - to_right) / total, -1.0, 1.0))
+
+
+def sharpness(image: np.ndarray, box: Box) -> float:
+    """Variance of the Laplacian of the face, resized to 128 px: low when blurred."""
+    top, right, bottom, left = box
+    height, width = image.shape[:2]
+    crop = image[max(0, top) : min(height, bottom), max(0, left) : min(width, right)]
+    if crop.size == 0:
+        return 0.0
+    grey = Image.fromarray(crop).convert("L").resize((128, 128), Image.BILINEAR)
+    g = np.asarray(grey, dtype=np.float64)
+    laplacian = (
+        g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:] - 4 * g[1:-1, 1:-1]
+    )
+    return float(laplacian.var())
+
+
+# --- enrolment ------------------------------------------------------------------
+
+
+def enrolment_face(image: np.ndarray, boxes: list[Box]) -> Box:
+    """Return the one usable face for enrolment, or raise FrameRejected saying why."""
+    if not boxes:
+        raise FrameRejected(Reason.NO_FACE)
+    if len(boxes) > 1:
+        raise FrameRejected(Reason.SEVERAL_FACES, f"{len(boxes)} faces")
+    (box,) = boxes
+    if not box_is_inside(box, image):
+        raise FrameRejected(Reason.FACE_CUT_OFF)
+    top, right, bottom, left = box
+    face_width = right - left
+    if face_width < MIN_FACE_PIXELS or face_width < MIN_FACE_SHARE * image.shape[1]:
+        raise FrameRejected(Reason.FACE_TOO_SMALL, f"{face_width} px wide")
+    if sharpness(image, box) < MIN_SHARPNESS:
+        raise FrameRejected(Reason.BLURRY)
+    return box

@@ -1,0 +1,39 @@
+"""Reads of the faceauth app."""
+
+import numpy as np
+
+from . import crypto, engine
+from .models import FaceConsent, FaceTemplate
+
+
+def consent_active_for(user) -> FaceConsent | None:
+    return FaceConsent.objects.filter(user=user, withdrawn_at__isnull=True).first()
+
+
+def face_enrolment_of(user) -> dict:
+    """What the face settings page shows: consent, template count, dates."""
+    templates = FaceTemplate.objects.filter(user=user).order_by("created_at")
+    stats = list(templates.values_list("created_at", "last_used_at"))
+    used = [last_used for _, last_used in stats if last_used]
+    return {
+        "consent": consent_active_for(user),
+        "template_count": len(stats),
+        "enrolled_at": stats[0][0] if stats else None,
+        "last_used_at": max(used) if used else None,
+    }
+
+
+def user_is_enrolled(user) -> bool:
+    return FaceTemplate.objects.filter(user=user).exists()
+
+
+def templates_of(user) -> np.ndarray:
+    """Decrypt this user's templates into an ``(n, 128)`` array (``n`` may be 0).
+
+    Raises FaceKeysMissing or TemplateUnreadable rather than return a partial set.
+    """
+    tokens = FaceTemplate.objects.filter(user=user).values_list("ciphertext", flat=True)
+    encodings = [crypto.decrypt_encoding(token) for token in tokens]
+    if not encodings:
+        return np.empty((0, engine.ENCODING_SIZE), dtype=engine.ENCODING_DTYPE)
+    return np.vstack(encodings)

@@ -1,0 +1,66 @@
+"""Fixtures for the face tests: the fixture photos, decoded, searched and encoded
+once per session (detection costs ~0.3 s a photo, an encoding ~80 ms per jitter)."""
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from faceauth import engine
+
+FACES_DIR = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "faces"
+
+
+@pytest.fixture(scope="session")
+def faces() -> Path:
+    """The folder of fixture photos (see its NOTICE.md)."""
+    return FACES_DIR
+
+
+@pytest.fixture(scope="session")
+def face_photo(faces):
+    """Decode a fixture photo, named relative to `faces`, as an enrolment photo."""
+
+    @cache
+    def decode(name: str) -> np.ndarray:
+        image = engine.decode_image(
+            (faces / name).read_bytes(),
+            max_bytes=engine.PHOTO_MAX_BYTES,
+            max_pixels=engine.PHOTO_MAX_PIXELS,
+        )
+        # The array is shared by every test of the session: nobody may change it.
+        image.flags.writeable = False
+        return image
+
+    return decode
+
+
+@pytest.fixture(scope="session")
+def face_boxes(face_photo):
+    """The boxes `engine.find_faces_in_photo` finds in a fixture photo."""
+
+    @cache
+    def find(name: str) -> tuple[engine.Box, ...]:
+        return tuple(engine.find_faces_in_photo(face_photo(name)))
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def face_encoding(face_photo, face_boxes):
+    """The encoding of the one face in a fixture photo, per number of jitters."""
+
+    @cache
+    def encode_once(name: str, jitters: int) -> np.ndarray:
+        boxes = face_boxes(name)
+        if len(boxes) != 1:
+            pytest.fail(f"{name}: expected one face, found {len(boxes)}")
+        encoding = engine.encode_face(face_photo(name), boxes[0], jitters=jitters)
+        encoding.flags.writeable = False
+        return encoding
+
+    def encode(name: str, *, jitters: int = 1) -> np.ndarray:
+        return encode_once(name, jitters)
+
+    return encode
