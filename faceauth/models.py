@@ -58,7 +58,7 @@ class FaceTemplate(models.Model):
         related_name="face_templates",
     )
     consent = models.ForeignKey(
-        FaceConsent, on_delete=models.PROTECT, related_name="templates"
+        FaceConsent, on_delete=models.CASCADE, related_name="templates"
     )
     # Fernet token of 128 little-endian float64s (see faceauth/crypto.py).
     ciphertext = models.BinaryField()

@@ -115,6 +115,10 @@ def face_enroll(
         if consent is None:  # withdrawn while the images were being encoded
             raise ConsentRequired("Agree to face payment before enrolling your face.")
         FaceTemplate.objects.filter(user=user).delete()
+        # Enrolling again after a purge: this consent holds biometrics once more.
+        if consent.biometrics_deleted_at is not None:
+            consent.biometrics_deleted_at = None
+            consent.save(update_fields=["biometrics_deleted_at"])
         templates = FaceTemplate.objects.bulk_create(
             FaceTemplate(user=user, consent=consent, ciphertext=token, source=source)
             for token in tokens
