@@ -1,3 +1,5 @@
 """Websocket routes of every app."""
 
-websocket_urlpatterns = []
+from faceauth.routing import websocket_urlpatterns as faceauth_routes
+
+websocket_urlpatterns = [*faceauth_routes]

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
 
-from .models import FaceConsent, FaceTemplate
+from .models import FaceConsent, FaceTemplate, VerificationAttempt
 
 
 @admin.register(FaceConsent)
@@ -37,3 +37,26 @@ class FaceTemplateAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(VerificationAttempt)
+class VerificationAttemptAdmin(ReadOnlyAdmin):
+    """The audit trail of face checks: counts, distances, timings; never a face."""
+
+    list_display = [
+        "public_id",
+        "user",
+        "purpose",
+        "reference",
+        "status",
+        "reason",
+        "best_distance",
+        "frames_processed",
+        "started_at",
+        "duration_seconds",
+    ]
+    list_filter = ["status", "reason", "purpose", "started_at"]
+    search_fields = ["user__username", "reference", "public_id"]
+    list_select_related = ["user"]
+    date_hierarchy = "started_at"
+    exclude = ["tracker"]

@@ -25,3 +25,15 @@ class EnrolmentRejected(FaceAuthError):
         super().__init__(message)
         self.index = index
         self.reason = reason
+
+
+class FaceLocked(FaceAuthError):
+    """Raised when too many failed attempts in a row lock face payment for a while."""
+
+    def __init__(self, message: str, *, until):
+        super().__init__(message)
+        self.until = until
+
+
+class AttemptNotOpen(FaceAuthError):
+    """Raised when a verification attempt is decided, expired or not the user's."""

@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import crypto, engine
-from .models import FaceConsent, FaceTemplate
+from .models import FaceConsent, FaceTemplate, VerificationAttempt
 
 
 def consent_active_for(user) -> FaceConsent | None:
@@ -37,3 +37,33 @@ def templates_of(user) -> np.ndarray:
     if not encodings:
         return np.empty((0, engine.ENCODING_SIZE), dtype=engine.ENCODING_DTYPE)
     return np.vstack(encodings)
+
+
+def attempt_open_for(*, user, public_id) -> VerificationAttempt | None:
+    """The user's own attempt, if it is still open and inside its deadline."""
+    attempt = (
+        VerificationAttempt.objects.filter(
+            user=user, public_id=public_id, status=VerificationAttempt.Status.OPEN
+        )
+        .select_related("user")
+        .first()
+    )
+    return attempt if attempt is not None and attempt.is_open else None
+
+
+def attempt_of(*, user, public_id) -> VerificationAttempt | None:
+    return (
+        VerificationAttempt.objects.filter(user=user, public_id=public_id)
+        .select_related("user")
+        .first()
+    )
+
+
+def attempt_latest_for(*, user, purpose: str, reference: str):
+    return (
+        VerificationAttempt.objects.filter(
+            user=user, purpose=purpose, reference=reference
+        )
+        .order_by("-started_at", "-pk")
+        .first()
+    )

@@ -10,4 +10,9 @@ urlpatterns = [
     path("enrol/", views.FaceEnrollView.as_view(), name="enrol"),
     path("enrol/check/", views.FaceEnrollCheckView.as_view(), name="enrol_check"),
     path("forget/", views.FaceForgetView.as_view(), name="forget"),
+    path(
+        "attempts/<uuid:attempt_id>/",
+        views.AttemptStatusView.as_view(),
+        name="attempt_status",
+    ),
 ]

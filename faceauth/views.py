@@ -16,7 +16,7 @@ from . import engine, throttle
 from .exceptions import ConsentRequired, FaceAuthError
 from .forms import ConsentForm, EnrollForm
 from .models import FaceTemplate
-from .selectors import consent_active_for, face_enrolment_of
+from .selectors import attempt_of, consent_active_for, face_enrolment_of
 from .services import (
     ENROL_MAX_IMAGES,
     consent_give,
@@ -24,6 +24,7 @@ from .services import (
     enrolment_frame_check,
     face_enroll,
 )
+from .services.attempts import attempt_expire_if_overdue, attempt_state
 
 logger = logging.getLogger(__name__)
 
@@ -168,3 +169,15 @@ class FaceForgetView(LoginRequiredMixin, View):
         else:
             messages.info(request, "There was no face data to delete.")
         return redirect("faceauth:settings")
+
+
+class AttemptStatusView(LoginRequiredMixin, View):
+    """The truth about one's own face check, for the page after a reconnect."""
+
+    def get(self, request, attempt_id):
+        attempt = attempt_of(user=request.user, public_id=attempt_id)
+        if attempt is None:
+            return JsonResponse({"message": "No such face check."}, status=404)
+        if attempt_expire_if_overdue(attempt):
+            attempt.refresh_from_db()
+        return JsonResponse(attempt_state(attempt))

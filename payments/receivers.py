@@ -2,9 +2,11 @@ from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from faceauth.models import VerificationAttempt
+from faceauth.signals import attempt_decided
 from shop.models import Merchant
 
-from .services import wallet_for_merchant, wallet_for_user
+from .services import payment_confirm_with_face, wallet_for_merchant, wallet_for_user
 
 
 @receiver(
@@ -19,3 +21,10 @@ def open_user_wallet(sender, instance, created, **kwargs):
 def open_merchant_wallet(sender, instance, created, **kwargs):
     if created and not kwargs.get("raw"):
         wallet_for_merchant(merchant=instance)
+
+
+@receiver(
+    attempt_decided, sender=VerificationAttempt, dispatch_uid="payments.face_verdict"
+)
+def approve_payment_on_face_verdict(sender, attempt, **kwargs):
+    payment_confirm_with_face(attempt=attempt)

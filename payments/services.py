@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from faceauth.models import VerificationAttempt
+from faceauth.services.attempts import attempt_evidence, attempt_start
 from shop.cart import cart_clear, cart_lock_for_checkout
 from shop.exceptions import CartEmpty
 from shop.models import Order
@@ -20,6 +22,7 @@ from .exceptions import (
     CheckoutStale,
     InsufficientFunds,
     InvalidAmount,
+    PaymentError,
     PaymentNotOpen,
     UnbalancedTransfer,
     WrongPassword,
@@ -223,6 +226,65 @@ def payment_confirm_with_password(*, payment, user, password) -> Payment:
         method=Payment.Method.PASSWORD,
         evidence={"password_confirmed_at": timezone.now().isoformat()},
     )
+
+
+def payment_face_start(
+    *, payment, user, ip_address=None, user_agent=""
+) -> VerificationAttempt:
+    """Open a face check for `user`'s own open payment.
+
+    Raises PaymentNotOpen or InsufficientFunds here, and faceauth's NotEnrolled,
+    FaceLocked or key errors from attempt_start: the camera never starts for a
+    payment that could not be approved.
+    """
+    if payment.user_id != user.pk or not payment.is_open:
+        raise PaymentNotOpen("This payment is no longer waiting for confirmation.")
+    if payment.deadline <= timezone.now():
+        raise PaymentNotOpen("This payment's time to confirm has run out.")
+    if wallet_for_user(user=user).balance < payment.amount:
+        raise InsufficientFunds(
+            "Your wallet holds less than this order's total: top it up first."
+        )
+    return attempt_start(
+        user=user,
+        purpose=VerificationAttempt.Purpose.PAYMENT,
+        reference=payment.order.number,
+        deadline_cap=payment.deadline,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+
+
+def payment_confirm_with_face(*, attempt) -> Payment | None:
+    """Approve the payment an approved face check was for; once, however often asked.
+
+    Returns None when the payment cannot be approved any more (cancelled, expired,
+    already paid): the check's verdict alone never moves money.
+    """
+    if (
+        attempt.status != VerificationAttempt.Status.APPROVED
+        or attempt.purpose != VerificationAttempt.Purpose.PAYMENT
+    ):
+        return None
+    payment = (
+        Payment.objects.select_related("order", "user")
+        .filter(order__number=attempt.reference, user=attempt.user_id)
+        .first()
+    )
+    if payment is None:
+        logger.error("Attempt %s: no payment for its reference", attempt.public_id)
+        return None
+    try:
+        return payment_approve(
+            payment=payment,
+            method=Payment.Method.FACE,
+            evidence=attempt_evidence(attempt),
+        )
+    except PaymentError as exc:
+        logger.warning(
+            "Order #%s: face approval not applied (%s)", payment.order.number, exc
+        )
+        return None
 
 
 @transaction.atomic

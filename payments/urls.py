@@ -27,5 +27,10 @@ urlpatterns = [
         views.OrderPayWithFaceView.as_view(),
         name="order_pay_with_face",
     ),
+    path(
+        "orders/<str:number>/face/<uuid:attempt_id>/",
+        views.OrderFaceView.as_view(),
+        name="order_face",
+    ),
     path("wallet/", views.WalletView.as_view(), name="wallet"),
 ]

@@ -3,9 +3,15 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from faceauth.exceptions import FaceAuthError, NotEnrolled
+from faceauth.models import VerificationAttempt
+from faceauth.selectors import attempt_latest_for, attempt_of
+from faceauth.services.attempts import attempt_state
 from shop.cart import CartSession
 from shop.exceptions import ShopError
 from shop.models import Order
@@ -24,6 +30,7 @@ from .services import (
     checkout_place,
     payment_cancel,
     payment_confirm_with_password,
+    payment_face_start,
     wallet_for_user,
 )
 
@@ -138,6 +145,11 @@ class OrderDetailView(LoginRequiredMixin, TemplateView):
         context.update(
             order=order,
             payment=order.payment,
+            face_attempt=attempt_latest_for(
+                user=self.request.user,
+                purpose=VerificationAttempt.Purpose.PAYMENT,
+                reference=order.number,
+            ),
             wallet=wallet_for_user(user=self.request.user),
             password_form=ConfirmPasswordForm(),
         )
@@ -181,13 +193,60 @@ class OrderCancelView(_PaymentActionView):
         messages.success(request, f"Order {payment.order.number} is cancelled.")
 
 
-class OrderPayWithFaceView(_PaymentActionView):
-    def act(self, request, payment):
-        messages.info(
-            request,
-            "Paying with your face is not available on this shop yet. "
-            "Please confirm with your password.",
+class OrderPayWithFaceView(LoginRequiredMixin, View):
+    """Start a face check for the order and open the face page (or enrolment)."""
+
+    def post(self, request, number):
+        try:
+            payment = payment_get_for_order(user=request.user, number=number)
+        except Payment.DoesNotExist:
+            raise Http404("No such order.") from None
+        try:
+            attempt = payment_face_start(
+                payment=payment,
+                user=request.user,
+                ip_address=request.META.get("REMOTE_ADDR"),
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+        except NotEnrolled:
+            messages.info(
+                request, "Set up face payment first: it takes a minute, once."
+            )
+            enrol = reverse("faceauth:enrol")
+            return redirect(
+                f"{enrol}?{urlencode({'next': payment.order.get_absolute_url()})}"
+            )
+        except (PaymentError, FaceAuthError) as exc:
+            messages.error(request, str(exc))
+            return redirect(payment.order)
+        return redirect(
+            "payments:order_face", number=number, attempt_id=attempt.public_id
         )
+
+
+class OrderFaceView(LoginRequiredMixin, TemplateView):
+    """The face page: camera, the shopper's own face check, and the password option."""
+
+    template_name = "payments/order_face.html"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            payment = payment_get_for_order(user=request.user, number=kwargs["number"])
+        except Payment.DoesNotExist:
+            raise Http404("No such order.") from None
+        attempt = attempt_of(user=request.user, public_id=kwargs["attempt_id"])
+        if attempt is None or attempt.reference != payment.order.number:
+            raise Http404("No such face check.")
+        if not payment.is_open:
+            return redirect(payment.order)
+        context = self.get_context_data(
+            order=payment.order,
+            payment=payment,
+            attempt=attempt,
+            face=attempt_state(attempt),
+            password_form=ConfirmPasswordForm(),
+        )
+        return self.render_to_response(context)
 
 
 class WalletView(LoginRequiredMixin, TemplateView):

@@ -141,6 +141,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Face frames are short tasks acknowledged after they run: take one at a time, and
+# have Redis hand back the task of a worker that died within a minute.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Where tasks go; the browser tests give their own worker and servers a queue apart.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60}
 CELERY_BEAT_SCHEDULE = {
     "expire-overdue-payments": {
         "task": "payments.tasks.expire_overdue_payments",
@@ -175,6 +181,12 @@ FACEAUTH_KEYS = env.list("FACEAUTH_KEYS", default=[])
 FACEAUTH_TOLERANCE = env.float("FACEAUTH_TOLERANCE", default=0.59)
 # Templates unused for this long are deleted by purge_biometrics (daily, via beat).
 FACEAUTH_RETENTION_DAYS = env.int("FACEAUTH_RETENTION_DAYS", default=3 * 365)
+# Seconds a face check at checkout may take before it expires.
+FACEAUTH_ATTEMPT_SECONDS = env.int("FACEAUTH_ATTEMPT_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["expire-face-attempts"] = {
+    "task": "faceauth.tasks.expire_attempts",
+    "schedule": 5.0,
+}
 CELERY_BEAT_SCHEDULE["purge-biometrics"] = {
     "task": "faceauth.tasks.purge_biometrics",
     "schedule": 24 * 60 * 60.0,

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from faceauth import selectors, services
+from faceauth import selectors
 from faceauth.exceptions import (
     ConsentRequired,
     EnrolmentRejected,
@@ -20,6 +20,7 @@ from faceauth.services import (
     biometrics_purge,
     consent_give,
     consent_withdraw,
+    enrolment,
     face_enroll,
     face_match,
 )
@@ -77,7 +78,7 @@ def test_consent_give_returns_the_record_a_concurrent_request_just_made(
         return selectors.consent_active_for(user)
 
     monkeypatch.setattr(
-        services, "consent_active_for", seen_before_the_other_tab_committed
+        enrolment, "consent_active_for", seen_before_the_other_tab_committed
     )
     consent = consent_give(user=shopper)
     assert consent.pk == made_by_the_other_tab.pk

@@ -6,9 +6,10 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from faceauth.crypto import encrypt_encoding
-from faceauth.models import FaceConsent, FaceTemplate
+from faceauth.models import FaceConsent, FaceTemplate, VerificationAttempt
 from payments.models import LedgerEntry, Payment, Transfer, Wallet
 from payments.services import checkout_place, payment_confirm_with_password
 from shop.models import Cart, CartItem, Order, Product
@@ -50,6 +51,13 @@ def marketplace(funded_shopper, product, password):
         consent=consent,
         ciphertext=encrypt_encoding([0.01 * i for i in range(128)]),
         source=FaceTemplate.Source.COMMAND,
+    )
+    VerificationAttempt.objects.create(
+        user=funded_shopper,
+        purpose=VerificationAttempt.Purpose.PAYMENT,
+        reference="SP-TEST",
+        deadline=timezone.now(),
+        liveness={"distances": [0.31, 0.35], "rise": 0.4},
     )
     cart = Cart.objects.create(user=funded_shopper)
     CartItem.objects.create(cart=cart, product=product, quantity=2)

@@ -695,13 +695,15 @@ def test_a_paid_order_cannot_be_cancelled(shopper_client, product, order, passwo
     assert product.stock == 3
 
 
-def test_pay_with_face_explains_it_is_not_available_and_changes_nothing(
+def test_pay_with_face_before_enrolling_leads_to_enrolment_and_changes_nothing(
     shopper_client, funded_shopper, order
 ):
     response = shopper_client.post(f"/orders/{order.number}/pay-with-face/")
 
-    assert response.url == order.get_absolute_url()
-    assert len(messages_of(response)) == 1
+    assert response.url == f"/face/enrol/?next=%2Forders%2F{order.number}%2F"
+    assert messages_of(response) == [
+        "Set up face payment first: it takes a minute, once."
+    ]
     assert Payment.objects.get().status == Payment.Status.AWAITING_CONFIRMATION
     assert _balance(wallet_for_user(user=funded_shopper)) == Decimal("1000.00")
 

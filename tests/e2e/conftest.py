@@ -176,8 +176,15 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def server_env(django_db_setup, django_db_blocker):
-    """The environment of the server processes: test settings, this run's database."""
+def e2e_queue():
+    """This run's Celery queue: runs sharing this Redis never take each other's tasks."""
+    return f"smilepay-e2e-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def server_env(django_db_setup, django_db_blocker, e2e_queue):
+    """The environment of the server processes: test settings, this run's database,
+    this run's task queue (Daphne's websocket consumers send tasks too)."""
     with django_db_blocker.unblock():
         url = database_url(connection.settings_dict)
     env = dict(os.environ)
@@ -187,6 +194,7 @@ def server_env(django_db_setup, django_db_blocker):
         DJANGO_SETTINGS_MODULE="config.settings.test",
         DATABASE_URL=url,
         TEST_REDIS_URL=settings.REDIS_URL,
+        CELERY_TASK_DEFAULT_QUEUE=e2e_queue,
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -233,10 +241,9 @@ def daphne_server(server_env, check_redis):
 
 
 @pytest.fixture(scope="session")
-def worker_process(server_env, check_redis):
-    """A Celery worker on a queue of its own, so runs sharing this Redis never
-    take each other's tasks."""
-    queue = f"smilepay-e2e-{uuid.uuid4().hex[:8]}"
+def worker_process(server_env, check_redis, e2e_queue):
+    """A Celery worker on this run's queue."""
+    queue = e2e_queue
     service = start_service(
         "celery-worker",
         [

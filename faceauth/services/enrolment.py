@@ -1,4 +1,4 @@
-"""Writes of the faceauth app: consent, enrolment, matching, rotation, retention."""
+"""Consent, enrolment, matching, key rotation and retention."""
 
 import logging
 from dataclasses import dataclass
@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import crypto, engine
-from .exceptions import ConsentRequired, EnrolmentRejected, NotEnrolled
-from .models import FaceConsent, FaceTemplate
-from .selectors import consent_active_for, templates_of
+from .. import crypto, engine
+from ..exceptions import ConsentRequired, EnrolmentRejected, NotEnrolled
+from ..models import FaceConsent, FaceTemplate
+from ..selectors import consent_active_for, templates_of
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,108 @@
+"""Frames in flight, by reference: the consumer puts, the Celery task takes.
+
+Per attempt, Redis holds at most one frame (a newer one replaces an unprocessed
+one), a flag saying a task is on its way, and the counts the audit needs. Every key
+expires within seconds; `attempt_forget` deletes them all when the attempt ends.
+Frames never travel as task arguments or results.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+import redis
+import redis.asyncio
+from django.conf import settings
+
+FRAME_TTL_MS = 5_000
+INFLIGHT_TTL_MS = 5_000  # a task that died frees the attempt after this
+COUNTS_TTL_MS = 120_000
+
+
+@dataclass(frozen=True)
+class Frame:
+    data: bytes
+    received_at: float  # epoch seconds, when the consumer got it
+    seq: int  # its number among the frames received
+
+
+def _keys(attempt_id: int) -> tuple[str, str, str]:
+    base = f"faceauth:attempt:{attempt_id}"
+    return f"{base}:frame", f"{base}:inflight", f"{base}:counts"
+
+
+def async_client() -> redis.asyncio.Redis:
+    """A client for one websocket connection (close it when the socket closes)."""
+    return redis.asyncio.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+    )
+
+
+@cache
+def _client() -> redis.Redis:
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+    )
+
+
+async def frame_put(
+    client: redis.asyncio.Redis, attempt_id: int, data: bytes, at: float
+) -> bool:
+    """Store the newest frame; True if no task is on its way and one must be sent."""
+    frame_key, inflight_key, counts_key = _keys(attempt_id)
+    async with client.pipeline(transaction=True) as pipe:
+        pipe.hincrby(counts_key, "received", 1)
+        pipe.pexpire(counts_key, COUNTS_TTL_MS)
+        results = await pipe.execute()
+    seq = results[0]
+    async with client.pipeline(transaction=True) as pipe:
+        pipe.hset(frame_key, mapping={"data": data, "at": repr(at), "seq": seq})
+        pipe.pexpire(frame_key, FRAME_TTL_MS)
+        pipe.set(inflight_key, 1, nx=True, px=INFLIGHT_TTL_MS)
+        results = await pipe.execute()
+    return bool(results[-1])
+
+
+async def frame_dropped(client: redis.asyncio.Redis, attempt_id: int) -> None:
+    _, _, counts_key = _keys(attempt_id)
+    async with client.pipeline(transaction=True) as pipe:
+        pipe.hincrby(counts_key, "dropped", 1)
+        pipe.pexpire(counts_key, COUNTS_TTL_MS)
+        await pipe.execute()
+
+
+def frame_take(attempt_id: int) -> Frame | None:
+    """Take the waiting frame, if any; a second taker gets None."""
+    frame_key, _, _ = _keys(attempt_id)
+    with _client().pipeline(transaction=True) as pipe:
+        pipe.hgetall(frame_key)
+        pipe.delete(frame_key)
+        fields, _ = pipe.execute()
+    if not fields or b"data" not in fields:
+        return None
+    return Frame(
+        data=fields[b"data"],
+        received_at=float(fields[b"at"]),
+        seq=int(fields[b"seq"]),
+    )
+
+
+def inflight_release(attempt_id: int) -> bool:
+    """Say the task is done; True if a frame arrived meanwhile and this caller took
+    the flag again, so it must send the next task itself."""
+    frame_key, inflight_key, _ = _keys(attempt_id)
+    client = _client()
+    client.delete(inflight_key)
+    if not client.exists(frame_key):
+        return False
+    return bool(client.set(inflight_key, 1, nx=True, px=INFLIGHT_TTL_MS))
+
+
+def counts(attempt_id: int) -> dict[str, int]:
+    _, _, counts_key = _keys(attempt_id)
+    raw = _client().hgetall(counts_key)
+    return {key.decode(): int(value) for key, value in raw.items()}
+
+
+def attempt_forget(attempt_id: int) -> None:
+    """Delete everything Redis holds for the attempt."""
+    _client().delete(*_keys(attempt_id))

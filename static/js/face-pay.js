@@ -1,0 +1,148 @@
+// The face check at checkout: camera -> JPEG frames over a websocket -> the verdict.
+// The server decides; this page only streams, shows what the server says, and
+// re-reads the truth over HTTP when the socket is gone.
+(function () {
+  "use strict";
+  const status = document.querySelector("[data-testid=face-status]");
+  if (!status) return;
+  const video = document.getElementById("face-video");
+  const countdown = document.getElementById("face-countdown");
+  const retry = document.getElementById("face-retry");
+  const FRAMES_PER_SECOND = 8;
+  const MAX_WIDTH = 640;
+  const JPEG_QUALITY = 0.8;
+  const MAX_BUFFERED = 512 * 1024;
+  const deadline = Date.parse(status.dataset.deadline);
+  const FINAL = ["approved", "declined", "expired", "locked", "error"];
+  let socket = null;
+  let stream = null;
+  let sender = null;
+  let reconnects = 0;
+  const finalOnArrival = FINAL.indexOf(status.dataset.state) >= 0;
+  let finished = false;
+  const canvas = document.createElement("canvas");
+
+  function show(state, message) {
+    status.dataset.state = state;
+    if (message) status.textContent = message;
+  }
+
+  function finish(state, message) {
+    if (finished) return;
+    finished = true;
+    show(state, message);
+    stopStreaming();
+    countdown.parentElement.hidden = true;
+    if (socket && socket.readyState <= 1) socket.close(1000);
+    if (state === "approved") {
+      window.setTimeout(() => window.location.assign(status.dataset.doneUrl), 1200);
+    } else if (retry && state !== "locked") {
+      retry.hidden = false;
+    }
+  }
+
+  function stopStreaming() {
+    if (sender) window.clearInterval(sender);
+    sender = null;
+    if (stream) stream.getTracks().forEach((track) => track.stop());
+    stream = null;
+  }
+
+  function sendFrame() {
+    if (!socket || socket.readyState !== 1 || !video.videoWidth) return;
+    if (socket.bufferedAmount > MAX_BUFFERED) return; // the network is behind: skip
+    const scale = Math.min(1, MAX_WIDTH / video.videoWidth);
+    canvas.width = Math.round(video.videoWidth * scale);
+    canvas.height = Math.round(video.videoHeight * scale);
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    canvas.toBlob((blob) => {
+      if (blob && socket && socket.readyState === 1 && !finished) socket.send(blob);
+    }, "image/jpeg", JPEG_QUALITY);
+  }
+
+  function onMessage(event) {
+    let data;
+    try { data = JSON.parse(event.data); } catch (e) { return; }
+    if (data.type === "error") {
+      status.textContent = data.message;
+      return;
+    }
+    if (data.final) {
+      finish(data.state, data.message);
+    } else if (!finished) {
+      show(data.state, data.message);
+    }
+  }
+
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + status.dataset.wsUrl);
+    socket.binaryType = "arraybuffer";
+    socket.addEventListener("message", onMessage);
+    socket.addEventListener("open", () => {
+      if (!sender) sender = window.setInterval(sendFrame, 1000 / FRAMES_PER_SECOND);
+    });
+    socket.addEventListener("close", () => {
+      if (finished) return;
+      if (reconnects < 1 && Date.now() < deadline) {
+        reconnects += 1;
+        show("connecting", "Reconnecting…");
+        window.setTimeout(connect, 500);
+      } else {
+        readTruth();
+      }
+    });
+  }
+
+  // The database is the truth: after a lost socket or the deadline, ask it.
+  function readTruth() {
+    fetch(status.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => response.json())
+      .then((data) => {
+        if (data.final) {
+          finish(data.state, data.message);
+        } else {
+          finish("error", "Lost contact with the server. Try again, or confirm with your password.");
+        }
+      })
+      .catch(() => finish("error", "Lost contact with the server. Try again, or confirm with your password."));
+  }
+
+  function tick() {
+    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    countdown.textContent = left;
+    if (left === 0 && !finished) {
+      window.setTimeout(readTruth, 1500); // the server expires it; give it a moment
+      return;
+    }
+    if (!finished) window.setTimeout(tick, 250);
+  }
+
+  if (finalOnArrival) {
+    finish(status.dataset.state, status.textContent);
+    return;
+  }
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    finish("error", "This browser cannot use a camera here: confirm with your password.");
+    return;
+  }
+  navigator.mediaDevices
+    .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" }, audio: false })
+    .then((media) => {
+      stream = media;
+      video.srcObject = media;
+      show("connecting", "Connecting…");
+      connect();
+      tick();
+    })
+    .catch((error) => {
+      const name = error && error.name;
+      if (name === "NotAllowedError" || name === "SecurityError") {
+        finish("error", "The camera is blocked. Allow it in the address bar and try again, or confirm with your password.");
+      } else if (name === "NotFoundError" || name === "OverconstrainedError") {
+        finish("error", "No camera was found: confirm with your password.");
+      } else {
+        finish("error", "The camera could not start: confirm with your password.");
+      }
+    });
+})();
