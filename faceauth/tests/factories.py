@@ -18,6 +18,7 @@ from django.conf import settings
 from PIL import Image
 
 from faceauth import engine, services
+from faceauth.services import enrolment
 from faceauth.models import FaceConsent, FaceTemplate
 from shop.tests.factories import UserFactory
 
@@ -33,7 +34,7 @@ DOGS = "other/no_human_face_dogs.jpg"
 
 JUNK = b"these bytes are not a picture of anybody" * 8
 
-_real_enrolment_encoding = services._enrolment_encoding
+_real_enrolment_encoding = enrolment._enrolment_encoding
 _encodings: dict[tuple[bytes, int], np.ndarray] = {}
 
 
@@ -106,7 +107,7 @@ def face_enrol(
     services.face_enroll, reusing encodings computed earlier in the run."""
     services.consent_give(user=user)
     with mock.patch.object(
-        services, "_enrolment_encoding", _remembered_enrolment_encoding
+        enrolment, "_enrolment_encoding", _remembered_enrolment_encoding
     ):
         return services.face_enroll(
             user=user, images=[face_bytes(name) for name in names], source=source
