@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("face/", include("faceauth.urls")),
+    path("merchant/", include("merchant.urls")),
     path("", include("payments.urls")),
     path("", include("shop.urls")),
 ]

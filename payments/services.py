@@ -16,7 +16,13 @@ from shop.cart import cart_clear, cart_lock_for_checkout
 from shop.exceptions import CartEmpty
 from shop.models import Order
 from shop.selectors import order_find_by_checkout_key
-from shop.services import Shipping, order_create, order_mark_paid, order_release
+from shop.services import (
+    Shipping,
+    order_create,
+    order_line_cancel,
+    order_mark_paid,
+    order_release,
+)
 
 from .exceptions import (
     CheckoutStale,
@@ -317,3 +323,25 @@ def payments_expire_overdue() -> int:
         expired += 1
         logger.info("Order #%s: payment expired", payment.order.number)
     return expired
+
+
+@transaction.atomic
+def order_line_cancel_and_refund(*, line) -> Transfer:
+    """Cancel a merchant's line of a paid order: its stock returns and its amount
+    goes back from the merchant's wallet to the shopper's, through the ledger."""
+    line = order_line_cancel(line=line)
+    order = line.order
+    payment = Payment.objects.get(order=order)
+    transfer = transfer_post(
+        kind=Transfer.Kind.REFUND,
+        entries=[
+            (wallet_for_merchant(merchant=line.merchant), -line.line_total),
+            (wallet_for_user(user=order.user), line.line_total),
+        ],
+        payment=payment,
+        memo=f"Refund: order {order.number}, {line.quantity} × {line.title}",
+    )
+    logger.info(
+        "Order #%s: line %s refunded %s", order.number, line.pk, line.line_total
+    )
+    return transfer

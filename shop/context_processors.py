@@ -1,4 +1,5 @@
 from .cart import CartSession
+from .receivers import MERCHANT_STAFF_SESSION_KEY
 from .selectors import category_roots
 
 
@@ -9,4 +10,5 @@ def shop(request):
     return {
         "cart_count": CartSession(request).count(),
         "nav_categories": category_roots,
+        "is_merchant_staff": request.session.get(MERCHANT_STAFF_SESSION_KEY, False),
     }

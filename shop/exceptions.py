@@ -25,3 +25,8 @@ class CartEmpty(ShopError):
 
 class InvalidTransition(ShopError):
     """Raised when an order is moved from a status that does not allow it."""
+
+
+class LineNotPending(ShopError):
+    """Raised when an order line is shipped or cancelled a second time, or its order
+    is not paid."""

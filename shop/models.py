@@ -124,12 +124,16 @@ class Order(models.Model):
     class Status(models.TextChoices):
         AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
         PAID = "paid", "Paid"
+        FULFILLED = "fulfilled", "Fulfilled"
         CANCELLED = "cancelled", "Cancelled"
         EXPIRED = "expired", "Expired"
 
     TRANSITIONS = {
         Status.AWAITING_PAYMENT: {Status.PAID, Status.CANCELLED, Status.EXPIRED},
-        Status.PAID: set(),
+        # Fulfilled once every line still on it is shipped; cancelled when merchants
+        # cancelled every line (each one refunded).
+        Status.PAID: {Status.FULFILLED, Status.CANCELLED},
+        Status.FULFILLED: set(),
         Status.CANCELLED: set(),
         Status.EXPIRED: set(),
     }
@@ -173,6 +177,19 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
+    """One product on an order, fulfilled (shipped or cancelled) by its merchant."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "To ship"
+        SHIPPED = "shipped", "Shipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.SHIPPED, Status.CANCELLED},
+        Status.SHIPPED: set(),
+        Status.CANCELLED: set(),
+    }
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
@@ -180,9 +197,15 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["merchant", "order"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gt=0), name="orderline_qty_gt_0"

@@ -1,8 +1,12 @@
 """Reads of the catalogue and of orders; views never build their own queries."""
 
-from django.db.models import Q
+from datetime import date, timedelta
 
-from .models import Category, Order, Product
+from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from .models import Category, Merchant, Order, OrderLine, Product
 
 PRODUCT_SORTS = {
     "newest": ("-created_at", "-pk"),
@@ -65,3 +69,90 @@ def order_get_for_user(*, user, number, related=()):
 
 def order_find_by_checkout_key(*, user, key):
     return Order.objects.filter(user=user, idempotency_key=key).first()
+
+
+# --- merchants --------------------------------------------------------------------
+
+
+def merchants_of(*, user):
+    """The shops whose staff `user` is (none for most users)."""
+    if not user.is_authenticated:
+        return Merchant.objects.none()
+    return Merchant.objects.filter(staff=user)
+
+
+def merchant_orders(
+    *,
+    merchants,
+    status: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    search: str = "",
+):
+    """Orders holding at least one line of `merchants`, newest first.
+
+    Each order carries `merchant_lines`: only those merchants' lines, never the
+    other shops' on the same order.
+    """
+    theirs = OrderLine.objects.filter(order=OuterRef("pk"), merchant__in=merchants)
+    qs = (
+        Order.objects.filter(Exists(theirs))
+        .select_related("user")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.filter(merchant__in=merchants)
+                .select_related("merchant")
+                .order_by("pk"),
+                to_attr="merchant_lines",
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    search = search.strip()
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(user__username__icontains=search)
+            | Q(full_name__icontains=search)
+            | Q(user__email__icontains=search)
+        )
+    return qs
+
+
+def merchant_line_get(*, merchants, pk):
+    """One of `merchants`' order lines (DoesNotExist for any other shop's)."""
+    return OrderLine.objects.select_related("order", "merchant").get(
+        pk=pk, merchant__in=merchants
+    )
+
+
+SOLD_STATUSES = (Order.Status.PAID, Order.Status.FULFILLED)
+
+
+def merchant_sales_by_day(*, merchants, days: int = 30) -> list[tuple[date, object]]:
+    """Takings per day for the last `days` days (paid, not cancelled lines)."""
+    today = timezone.localdate()
+    start = today - timedelta(days=days - 1)
+    rows = (
+        OrderLine.objects.filter(
+            merchant__in=merchants,
+            order__status__in=SOLD_STATUSES,
+            order__created_at__date__gte=start,
+        )
+        .exclude(status=OrderLine.Status.CANCELLED)
+        .annotate(day=TruncDate("order__created_at"))
+        .values("day")
+        .annotate(total=Sum("line_total"))
+    )
+    totals = {row["day"]: row["total"] for row in rows}
+    return [
+        (start + timedelta(days=n), totals.get(start + timedelta(days=n), 0))
+        for n in range(days)
+    ]

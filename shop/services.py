@@ -9,7 +9,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from .cart import CartLine
-from .exceptions import CartEmpty, InvalidTransition, OutOfStock, ProductUnavailable
+from .exceptions import (
+    CartEmpty,
+    InvalidTransition,
+    LineNotPending,
+    OutOfStock,
+    ProductUnavailable,
+)
 from .models import Order, OrderLine, Product
 
 logger = logging.getLogger(__name__)
@@ -85,8 +91,11 @@ def order_create(
     return order
 
 
-def _order_transition(*, order, to) -> Order:
+def _order_transition(*, order, to, from_=None) -> Order:
+    """Move the order to `to` from any status allowed to reach it, or only `from_`."""
     allowed_from = [s for s, targets in Order.TRANSITIONS.items() if to in targets]
+    if from_ is not None:
+        allowed_from = [s for s in allowed_from if s in from_]
     updated = Order.objects.filter(pk=order.pk, status__in=allowed_from).update(
         status=to, updated_at=timezone.now()
     )
@@ -112,10 +121,70 @@ def order_release(*, order, status) -> Order:
     """Cancel or expire an unpaid order and put its stock back on the shelf."""
     if status not in (Order.Status.CANCELLED, Order.Status.EXPIRED):
         raise InvalidTransition(f"Cannot release an order as {status}.")
-    _order_transition(order=order, to=status)
+    # Only an unpaid order is released: a paid one is cancelled line by line, with
+    # refunds (payments.services.order_line_cancel_and_refund).
+    _order_transition(order=order, to=status, from_=[Order.Status.AWAITING_PAYMENT])
     for line in order.lines.order_by("product_id"):
         Product.objects.filter(pk=line.product_id).update(
             stock=F("stock") + line.quantity
         )
     logger.info("Order #%s: %s, stock returned", order.number, status)
     return order
+
+
+# --- fulfilment by merchants -----------------------------------------------------
+
+
+def _line_transition(*, line, to, **fields) -> OrderLine:
+    """Move a pending line of a paid order; anything else raises LineNotPending."""
+    updated = OrderLine.objects.filter(
+        pk=line.pk, status=OrderLine.Status.PENDING, order__status=Order.Status.PAID
+    ).update(status=to, **fields)
+    if not updated:
+        line.refresh_from_db(fields=["status"])
+        raise LineNotPending(
+            f"“{line.title}” is {line.get_status_display().lower()} already."
+            if line.status != OrderLine.Status.PENDING
+            else f"“{line.title}” is on an order that is not paid."
+        )
+    return OrderLine.objects.select_related("order", "merchant").get(pk=line.pk)
+
+
+def _order_settle(*, order) -> Order:
+    """Fulfil the order once no line is pending; cancel it if every line was."""
+    statuses = set(order.lines.values_list("status", flat=True))
+    if OrderLine.Status.PENDING in statuses:
+        return order
+    if statuses == {OrderLine.Status.CANCELLED}:
+        return _order_transition(
+            order=order, to=Order.Status.CANCELLED, from_=[Order.Status.PAID]
+        )
+    return _order_transition(
+        order=order, to=Order.Status.FULFILLED, from_=[Order.Status.PAID]
+    )
+
+
+@transaction.atomic
+def order_line_ship(*, line) -> OrderLine:
+    """Mark a merchant's line shipped; the order is fulfilled with its last line."""
+    line = _line_transition(
+        line=line, to=OrderLine.Status.SHIPPED, shipped_at=timezone.now()
+    )
+    _order_settle(order=line.order)
+    logger.info("Order #%s: line %s shipped", line.order.number, line.pk)
+    return line
+
+
+@transaction.atomic
+def order_line_cancel(*, line) -> OrderLine:
+    """Cancel a merchant's pending line and put its stock back (the refund of its
+    amount is the caller's: payments.services.order_line_cancel_and_refund)."""
+    line = _line_transition(
+        line=line, to=OrderLine.Status.CANCELLED, cancelled_at=timezone.now()
+    )
+    Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
+    _order_settle(order=line.order)
+    logger.info(
+        "Order #%s: line %s cancelled, stock returned", line.order.number, line.pk
+    )
+    return line

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "shop",
     "faceauth",
     "payments",
+    "merchant",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +85,9 @@ def redis_backends(url):
         {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [url]},
+                # The layer waits for messages with a 5 s blocking pop; redis-py 8's
+                # default 5 s socket timeout would cut it off and crash idle sockets.
+                "CONFIG": {"hosts": [{"address": url, "socket_timeout": 10}]},
             },
         },
         {

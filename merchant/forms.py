@@ -1,0 +1,31 @@
+from django import forms
+
+from shop.models import Order
+
+
+class OrderFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Order.Status.choices], required=False
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "Order number or customer"}),
+    )
+
+    def filters(self) -> dict:
+        """The selector's keyword arguments; invalid fields are simply ignored."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "status": data.get("status") or "",
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "search": data.get("q") or "",
+        }
