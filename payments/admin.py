@@ -60,3 +60,15 @@ class PaymentAdmin(ReadOnlyAdmin):
     search_fields = ["order__number", "user__username"]
     list_select_related = ["order", "user"]
     date_hierarchy = "created_at"
+    readonly_fields = ["confirmation"]
+
+    @admin.display(description="How it was confirmed")
+    def confirmation(self, payment):
+        evidence = payment.evidence or {}
+        if payment.method != Payment.Method.FACE:
+            return payment.get_method_display() or "—"
+        smiled = "smiled on cue" if evidence.get("smiled_on_cue") else "no smile"
+        return (
+            f"Approved by face: distance {evidence.get('distance')}, {smiled}, "
+            f"{evidence.get('seconds')} s (attempt {evidence.get('attempt')})"
+        )
