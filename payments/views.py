@@ -1,9 +1,12 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -145,15 +148,31 @@ class OrderDetailView(LoginRequiredMixin, TemplateView):
         context.update(
             order=order,
             payment=order.payment,
-            face_attempt=attempt_latest_for(
-                user=self.request.user,
-                purpose=VerificationAttempt.Purpose.PAYMENT,
-                reference=order.number,
-            ),
+            face_finishing=_face_finishing(order, self.request.user),
             wallet=wallet_for_user(user=self.request.user),
             password_form=ConfirmPasswordForm(),
         )
         return context
+
+
+# An approved face check is applied to its payment within milliseconds; after this
+# long, an open payment means it could not be (for example the wallet ran dry).
+FACE_FINISHING_SECONDS = 10
+
+
+def _face_finishing(order, user) -> bool:
+    """Whether an approved face check is still being applied to the open payment."""
+    if not order.payment.is_open:
+        return False
+    attempt = attempt_latest_for(
+        user=user, purpose=VerificationAttempt.Purpose.PAYMENT, reference=order.number
+    )
+    return (
+        attempt is not None
+        and attempt.status == VerificationAttempt.Status.APPROVED
+        and attempt.decided_at
+        > timezone.now() - timedelta(seconds=FACE_FINISHING_SECONDS)
+    )
 
 
 class _PaymentActionView(LoginRequiredMixin, View):

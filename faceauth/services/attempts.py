@@ -99,17 +99,22 @@ def attempt_start(
     if not user_is_enrolled(user):
         raise NotEnrolled("Set up face payment first.")
     templates_of(user)  # unreadable templates fail here, before the camera starts
+    for older in VerificationAttempt.objects.filter(
+        user=user, purpose=purpose, reference=reference, status=Status.OPEN
+    ):
+        if attempt_expire_if_overdue(older):
+            continue  # it failed on its own: counted as such
+        # Once the prompt went out the face had matched: starting over must not
+        # give a free try, or the lockout could be dodged by restarting.
+        reason = Reason.NO_SMILE if older.challenge_at else Reason.REPLACED
+        attempt_decide(attempt=older, status=Status.EXPIRED, reason=reason)
     lock = face_lock_of(user)
     if lock.locked:
         raise FaceLocked(
             "Too many face checks failed in a row. Face payment is locked until "
-            f"{timezone.localtime(lock.until):%H:%M}; confirm with your password.",
+            f"{_when(lock.until)}; confirm with your password.",
             until=lock.until,
         )
-    for older in VerificationAttempt.objects.filter(
-        user=user, purpose=purpose, reference=reference, status=Status.OPEN
-    ):
-        attempt_decide(attempt=older, status=Status.EXPIRED, reason=Reason.REPLACED)
     now = timezone.now()
     deadline = now + timedelta(seconds=settings.FACEAUTH_ATTEMPT_SECONDS)
     if deadline_cap is not None:
@@ -125,6 +130,13 @@ def attempt_start(
     )
     logger.info("Attempt %s: started for user #%s", attempt.public_id, user.pk)
     return attempt
+
+
+def _when(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localdate():
+        return f"{local:%H:%M}"
+    return f"{local:%d %b %H:%M}"
 
 
 # --- the state the page shows ---------------------------------------------------
@@ -149,7 +161,7 @@ def attempt_state(attempt: VerificationAttempt) -> dict:
     if state == "locked":
         message += (
             " Face payment is locked until "
-            f"{timezone.localtime(lock.until):%H:%M}: confirm with your password."
+            f"{_when(lock.until)}: confirm with your password."
         )
     elif attempt.status != Status.APPROVED and attempt.reason not in NOT_COUNTED:
         message += f" {lock.tries_left} face tries left, or use your password."

@@ -8,6 +8,7 @@ database.
 
 import hashlib
 import io
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from unittest import mock
@@ -15,11 +16,12 @@ from unittest import mock
 import factory
 import numpy as np
 from django.conf import settings
+from django.utils import timezone
 from PIL import Image
 
 from faceauth import engine, services
+from faceauth.models import FaceConsent, FaceTemplate, VerificationAttempt
 from faceauth.services import enrolment
-from faceauth.models import FaceConsent, FaceTemplate
 from shop.tests.factories import UserFactory
 
 FACES = Path(settings.BASE_DIR) / "tests" / "fixtures" / "faces"
@@ -122,3 +124,63 @@ def ciphertexts_of(user) -> dict[int, bytes]:
             "pk", "ciphertext"
         )
     }
+
+
+def attempt_make(
+    user,
+    *,
+    reference: str = "",
+    status: str = VerificationAttempt.Status.OPEN,
+    reason: str = "",
+    decided_at: datetime | None = None,
+    seconds: float = 30,
+    **fields,
+) -> VerificationAttempt:
+    """A payment face check written straight to the table: no enrolment, no signal.
+
+    An open one (deadline ``seconds`` ahead) is ready for attempt_decide; a decided
+    one (decided ``decided_at``, by default now) is history for the lockout.
+    """
+    now = timezone.now()
+    if status != VerificationAttempt.Status.OPEN and decided_at is None:
+        decided_at = now
+    started_at = min(now, decided_at or now) - timedelta(seconds=5)
+    return VerificationAttempt.objects.create(
+        user=user,
+        purpose=VerificationAttempt.Purpose.PAYMENT,
+        reference=reference,
+        status=status,
+        reason=reason,
+        started_at=started_at,
+        decided_at=decided_at,
+        deadline=fields.pop("deadline", now + timedelta(seconds=seconds)),
+        **fields,
+    )
+
+
+def attempt_failures(user, count: int, *, last_at: datetime | None = None) -> list:
+    """``count`` failed face checks in a row (declined and expired, alternately),
+    one minute apart, the last decided at ``last_at`` (by default now)."""
+    last_at = last_at or timezone.now()
+    failed = [
+        (VerificationAttempt.Status.DECLINED, VerificationAttempt.Reason.NO_MATCH),
+        (VerificationAttempt.Status.EXPIRED, VerificationAttempt.Reason.TIMED_OUT),
+    ]
+    return [
+        attempt_make(
+            user,
+            status=failed[i % 2][0],
+            reason=failed[i % 2][1],
+            decided_at=last_at - timedelta(minutes=count - 1 - i),
+        )
+        for i in range(count)
+    ]
+
+
+def attempt_make_overdue(attempt, *, seconds: float = 1) -> VerificationAttempt:
+    """Move an attempt's deadline ``seconds`` into the past."""
+    VerificationAttempt.objects.filter(pk=attempt.pk).update(
+        deadline=timezone.now() - timedelta(seconds=seconds)
+    )
+    attempt.refresh_from_db()
+    return attempt

@@ -122,6 +122,7 @@
     finish(status.dataset.state, status.textContent);
     return;
   }
+  tick();
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     finish("error", "This browser cannot use a camera here: confirm with your password.");
     return;
@@ -133,7 +134,6 @@
       video.srcObject = media;
       show("connecting", "Connecting…");
       connect();
-      tick();
     })
     .catch((error) => {
       const name = error && error.name;
