@@ -13,19 +13,22 @@ class OrderFilterForm(forms.Form):
     date_to = forms.DateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    to_ship = forms.BooleanField(label="Only with lines to ship", required=False)
     q = forms.CharField(
         label="Search",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": "Order number or customer"}),
+        widget=forms.TextInput(attrs={"placeholder": "Order or customer"}),
     )
 
     def filters(self) -> dict:
         """The selector's keyword arguments; invalid fields are simply ignored."""
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()  # cleaned_data keeps the valid fields, drops the invalid ones
+        data = self.cleaned_data
         return {
             "status": data.get("status") or "",
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),
             "search": data.get("q") or "",
+            "to_ship": bool(data.get("to_ship")),
         }

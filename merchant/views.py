@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from payments.exceptions import PaymentError
 from payments.services import order_line_cancel_and_refund
 from shop.exceptions import ShopError
-from shop.models import Order, OrderLine
+from shop.models import OrderLine
 from shop.selectors import merchant_line_get, merchant_sales_by_day, merchants_of
 from shop.services import order_line_ship
 
@@ -36,6 +36,10 @@ class MerchantStaffMixin(LoginRequiredMixin):
             raise PermissionDenied("This page is for a shop's staff.")
         return super().dispatch(request, *args, **kwargs)
 
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("merchants", self.merchants)  # named in the merchant menu
+        return super().get_context_data(**kwargs)
+
 
 def _their_amount(order) -> object:
     return sum(
@@ -55,7 +59,7 @@ class DashboardView(MerchantStaffMixin, TemplateView):
         days = merchant_sales_by_day(merchants=self.merchants, days=30)
         recent = merchant_orders_with_payment(merchants=self.merchants)[:5]
         to_ship = merchant_orders_with_payment(
-            merchants=self.merchants, status=Order.Status.PAID
+            merchants=self.merchants, to_ship=True
         ).count()
         return super().get_context_data(
             merchants=self.merchants,

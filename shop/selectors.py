@@ -88,8 +88,10 @@ def merchant_orders(
     date_from: date | None = None,
     date_to: date | None = None,
     search: str = "",
+    to_ship: bool = False,
 ):
-    """Orders holding at least one line of `merchants`, newest first.
+    """Orders holding at least one line of `merchants`, newest first; `to_ship`:
+    only paid orders with one of their lines still to ship.
 
     Each order carries `merchant_lines`: only those merchants' lines, never the
     other shops' on the same order.
@@ -111,6 +113,9 @@ def merchant_orders(
     )
     if status:
         qs = qs.filter(status=status)
+    if to_ship:
+        pending = theirs.filter(status=OrderLine.Status.PENDING)
+        qs = qs.filter(Exists(pending), status=Order.Status.PAID)
     if date_from:
         qs = qs.filter(created_at__date__gte=date_from)
     if date_to:

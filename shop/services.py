@@ -137,9 +137,15 @@ def order_release(*, order, status) -> Order:
 
 def _line_transition(*, line, to, **fields) -> OrderLine:
     """Move a pending line of a paid order; anything else raises LineNotPending."""
-    updated = OrderLine.objects.filter(
-        pk=line.pk, status=OrderLine.Status.PENDING, order__status=Order.Status.PAID
-    ).update(status=to, **fields)
+    # Lock the order first: its lines then move one at a time, so the guard sees a
+    # rival's commit and the last move of the order settles it. (A guard joined to
+    # the order table is not re-checked by PostgreSQL after waiting for the row.)
+    order = Order.objects.select_for_update().get(pk=line.order_id)
+    updated = order.status == Order.Status.PAID and (
+        OrderLine.objects.filter(pk=line.pk, status=OrderLine.Status.PENDING).update(
+            status=to, **fields
+        )
+    )
     if not updated:
         line.refresh_from_db(fields=["status"])
         raise LineNotPending(

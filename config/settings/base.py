@@ -23,11 +23,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "shop",
     "faceauth",
     "payments",
     "merchant",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -85,9 +90,10 @@ def redis_backends(url):
         {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
-                # The layer waits for messages with a 5 s blocking pop; redis-py 8's
-                # default 5 s socket timeout would cut it off and crash idle sockets.
-                "CONFIG": {"hosts": [{"address": url, "socket_timeout": 10}]},
+                # No client-side read timeout, as before redis-py 8: its 5 s default
+                # cuts off the layer's 5 s blocking pop and crashes idle sockets,
+                # and any timeout can swallow a cancelled receive (Python 3.11).
+                "CONFIG": {"hosts": [{"address": url, "socket_timeout": None}]},
             },
         },
         {
@@ -162,6 +168,48 @@ CELERY_BEAT_SCHEDULE = {
 PAYMENT_CONFIRMATION_MINUTES = env.int("PAYMENT_CONFIRMATION_MINUTES", default=15)
 SHOP_CURRENCY = "CNY"
 SHOP_PAGE_SIZE = 12
+
+# The REST API under /api/ (see api/ and README "API").
+REST_FRAMEWORK = {
+    # Token first: an anonymous call then gets 401 with a WWW-Authenticate header.
+    # Session authentication enforces CSRF on unsafe methods.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SmilePay API",
+    "DESCRIPTION": (
+        "Shop, cart, orders, wallet and merchant fulfilment of SmilePay. "
+        "Authenticate with a token (`Authorization: Token <key>`, from "
+        "`POST /api/auth/token/`) or the site's session cookie (unsafe methods then "
+        "need the `X-CSRFToken` header). Errors are `{detail, code}`; invalid "
+        "input adds `fields`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "shop.models.Order.Status",
+        "OrderLineStatusEnum": "shop.models.OrderLine.Status",
+        "PaymentStatusEnum": "payments.models.Payment.Status",
+        "PaymentMethodEnum": "payments.models.Payment.Method",
+        "TransferKindEnum": "payments.models.Transfer.Kind",
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+  if (event.defaultPrevented) return; // not sent after all (e.g. a dismissed confirm())
   for (const button of form.querySelectorAll("button[type=submit]")) {
     queueMicrotask(() => { button.disabled = true; });
   }

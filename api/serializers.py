@@ -1,0 +1,393 @@
+"""What the API reads and answers: explicit fields, amounts as decimal strings."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from faceauth.models import VerificationAttempt
+from payments.models import LedgerEntry, Payment, Transfer, Wallet
+from shop.cart import MAX_QUANTITY
+from shop.models import Category, Merchant, Order, OrderLine, Product
+from shop.selectors import category_get
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice that is `null` while the model holds a blank (not decided yet)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
+# --- accounts -------------------------------------------------------------------
+
+
+class TokenCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        max_length=256, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+    def validate(self, attrs):
+        user = authenticate(
+            request=self.context.get("request"),
+            username=attrs["username"],
+            password=attrs["password"],
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                "Unable to sign in with that username and password.",
+                code="authorization",
+            )
+        return {"user": user}
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        source="key", help_text="Send as `Authorization: Token <token>`."
+    )
+
+
+# --- catalogue ------------------------------------------------------------------
+
+
+class MerchantBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Merchant
+        fields = ["name", "slug"]
+        read_only_fields = fields
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["name", "slug"]
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    children = CategoryBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["name", "slug", "children"]
+        read_only_fields = fields
+
+
+class ProductBriefSerializer(serializers.ModelSerializer):
+    image = serializers.ImageField(read_only=True, allow_null=True, use_url=True)
+    in_stock = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["slug", "title", "price", "stock", "in_stock", "image"]
+        read_only_fields = fields
+
+
+class ProductSerializer(ProductBriefSerializer):
+    merchant = MerchantBriefSerializer(read_only=True)
+    category = CategoryBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "slug",
+            "title",
+            "description",
+            "price",
+            "stock",
+            "in_stock",
+            "image",
+            "merchant",
+            "category",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ProductFilterSerializer(serializers.Serializer):
+    """Query parameters of the product list."""
+
+    search = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="Words to find in the title, description or merchant's name.",
+    )
+    category = serializers.SlugField(
+        required=False, help_text="A category's slug; includes its subcategories."
+    )
+    merchant = serializers.SlugField(required=False, help_text="A merchant's slug.")
+    min_price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False
+    )
+    max_price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False
+    )
+    in_stock = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text="`true`: only products on the shelf; `false`: only sold-out ones.",
+    )
+    ordering = serializers.ChoiceField(
+        choices=[
+            ("newest", "Newest first"),
+            ("price", "Price, low to high"),
+            ("-price", "Price, high to low"),
+            ("title", "Title, A to Z"),
+        ],
+        required=False,
+        default="newest",
+    )
+
+    def validate_category(self, slug):
+        try:
+            return category_get(slug=slug)
+        except Category.DoesNotExist:
+            raise serializers.ValidationError("No such category.") from None
+
+
+# --- cart -----------------------------------------------------------------------
+
+
+class CartLineSerializer(serializers.Serializer):
+    product = ProductBriefSerializer()
+    quantity = serializers.IntegerField()
+    line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    exceeds_stock = serializers.BooleanField(
+        help_text="More in the cart than on the shelf: checkout would be refused."
+    )
+
+
+class CartSerializer(serializers.Serializer):
+    lines = CartLineSerializer(many=True)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    count = serializers.IntegerField(help_text="Items in the cart, all lines summed.")
+
+
+class CartAddSerializer(serializers.Serializer):
+    product = serializers.SlugField(max_length=200, help_text="The product's slug.")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+
+
+class CartQuantitySerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+# --- orders and payments ------------------------------------------------------------
+
+
+class ShippingSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=120)
+    address = serializers.CharField(max_length=255)
+    city = serializers.CharField(max_length=120)
+    postcode = serializers.CharField(max_length=20)
+    country = serializers.CharField(max_length=80)
+
+
+class OrderCreateSerializer(ShippingSerializer):
+    expected_total = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=(
+            "The cart total shown to the shopper: the order is refused (409 "
+            "`checkout_stale`) if the cart now costs something else."
+        ),
+    )
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    product = serializers.SlugField(source="product.slug", read_only=True)
+    merchant = MerchantBriefSerializer(read_only=True)
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id",
+            "product",
+            "title",
+            "merchant",
+            "unit_price",
+            "quantity",
+            "line_total",
+            "status",
+            "shipped_at",
+            "cancelled_at",
+        ]
+        read_only_fields = fields
+
+
+class PaymentSummarySerializer(serializers.ModelSerializer):
+    method = BlankAsNullChoiceField(choices=Payment.Method.choices, read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = ["status", "method", "amount", "deadline", "decided_at"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    shipping = ShippingSerializer(source="*", read_only=True)
+    lines = OrderLineSerializer(many=True, read_only=True)
+    payment = PaymentSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "number",
+            "status",
+            "total",
+            "created_at",
+            "updated_at",
+            "shipping",
+            "lines",
+            "payment",
+        ]
+        read_only_fields = fields
+
+
+FACE_STATES = ["streaming", "challenge", "approved", "declined", "expired", "locked"]
+
+
+class FaceStateSerializer(serializers.Serializer):
+    attempt = serializers.UUIDField(help_text="The face check's public id.")
+    state = serializers.ChoiceField(
+        choices=FACE_STATES,
+        help_text="What the face page shows (`data-state` of `face-status`).",
+    )
+    message = serializers.CharField(allow_blank=True)
+    final = serializers.BooleanField(help_text="Decided: polling may stop.")
+    deadline = serializers.DateTimeField()
+    reason = BlankAsNullChoiceField(choices=VerificationAttempt.Reason.choices)
+    tries_left = serializers.IntegerField(allow_null=True)
+
+
+class PaymentStatusSerializer(serializers.Serializer):
+    order = serializers.CharField(source="payment.order.number")
+    order_status = serializers.ChoiceField(
+        choices=Order.Status.choices, source="payment.order.status"
+    )
+    status = serializers.ChoiceField(
+        choices=Payment.Status.choices, source="payment.status"
+    )
+    method = BlankAsNullChoiceField(
+        choices=Payment.Method.choices, source="payment.method"
+    )
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, source="payment.amount"
+    )
+    deadline = serializers.DateTimeField(source="payment.deadline")
+    decided_at = serializers.DateTimeField(source="payment.decided_at", allow_null=True)
+    evidence = serializers.DictField(
+        source="payment.evidence",
+        help_text="How the payment was confirmed (empty until it is).",
+    )
+    face = FaceStateSerializer(
+        allow_null=True, help_text="The latest face check for this order, if any."
+    )
+
+
+class ConfirmPasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        max_length=256, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+
+# --- wallet ---------------------------------------------------------------------
+
+
+class WalletSerializer(serializers.ModelSerializer):
+    currency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Wallet
+        fields = ["balance", "currency"]
+        read_only_fields = fields
+
+    def get_currency(self, wallet) -> str:
+        return settings.SHOP_CURRENCY
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(
+        choices=Transfer.Kind.choices, source="transfer.kind"
+    )
+    memo = serializers.CharField(source="transfer.memo")
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "amount", "balance_after", "kind", "memo", "created_at"]
+        read_only_fields = fields
+
+
+# --- merchants ------------------------------------------------------------------
+
+
+class MerchantOrderFilterSerializer(serializers.Serializer):
+    """Query parameters of a merchant's order list."""
+
+    status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+    search = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="Part of the order number, or the customer's name, user or email.",
+    )
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+class MerchantOrderSerializer(serializers.ModelSerializer):
+    customer = serializers.CharField(source="user.username", read_only=True)
+    shipping = ShippingSerializer(source="*", read_only=True)
+    lines = OrderLineSerializer(
+        source="merchant_lines",
+        many=True,
+        read_only=True,
+        help_text="Only this merchant's lines of the order.",
+    )
+    amount = serializers.SerializerMethodField(
+        help_text="What the merchant's lines not cancelled come to."
+    )
+
+    class Meta:
+        model = Order
+        fields = [
+            "number",
+            "status",
+            "created_at",
+            "customer",
+            "shipping",
+            "lines",
+            "amount",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2))
+    def get_amount(self, order) -> str:
+        amount = sum(
+            (
+                line.line_total
+                for line in order.merchant_lines
+                if line.status != OrderLine.Status.CANCELLED
+            ),
+            start=Decimal("0"),
+        )
+        return f"{amount:.2f}"
+
+
+class MerchantLineSerializer(OrderLineSerializer):
+    order = serializers.CharField(source="order.number", read_only=True)
+    order_status = serializers.ChoiceField(
+        choices=Order.Status.choices, source="order.status", read_only=True
+    )
+
+    class Meta(OrderLineSerializer.Meta):
+        fields = [*OrderLineSerializer.Meta.fields, "order", "order_status"]
+        read_only_fields = fields

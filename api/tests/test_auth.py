@@ -1,0 +1,152 @@
+import pytest
+from rest_framework.authtoken.models import Token
+
+from shop.tests.factories import PASSWORD
+
+from .conftest import client_for
+
+
+def test_a_username_and_password_give_a_token(api, shopper):
+    response = api().post(
+        "/api/auth/token/", {"username": "ada", "password": PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert token == Token.objects.get(user=shopper).key
+    # Asking again gives the same token.
+    again = api().post(
+        "/api/auth/token/", {"username": "ada", "password": PASSWORD}, format="json"
+    )
+    assert again.json() == {"token": token}
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"username": "ada", "password": "wrong"},
+        {"username": "nobody", "password": PASSWORD},
+    ],
+)
+def test_wrong_credentials_give_no_token(api, shopper, credentials):
+    response = api().post("/api/auth/token/", credentials, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Unable to sign in with that username and password.",
+        "code": "invalid",
+        "fields": {
+            "non_field_errors": ["Unable to sign in with that username and password."]
+        },
+    }
+    assert not Token.objects.exists()
+
+
+def test_an_inactive_user_gets_no_token(api, shopper):
+    shopper.is_active = False
+    shopper.save()
+
+    response = api().post(
+        "/api/auth/token/", {"username": "ada", "password": PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 400
+
+
+def test_the_token_signs_requests_in(api, funded_shopper):
+    key = (
+        api()
+        .post(
+            "/api/auth/token/", {"username": "ada", "password": PASSWORD}, format="json"
+        )
+        .json()["token"]
+    )
+    client = client_for()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert client.get("/api/wallet/").json()["balance"] == "1000.00"
+
+
+def test_a_revoked_token_no_longer_works(api, shopper):
+    client = api(shopper)
+
+    assert client.delete("/api/auth/token/").status_code == 204
+
+    response = client.get("/api/wallet/")
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "Invalid token.",
+        "code": "authentication_failed",
+    }
+    assert not Token.objects.exists()
+
+
+def test_an_unknown_token_is_refused_even_on_public_endpoints(api, product):
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+
+    response = client.get("/api/products/")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_anonymous_callers_are_told_to_authenticate(api):
+    response = api().get("/api/cart/")
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
+    }
+    assert response["WWW-Authenticate"] == "Token"
+
+
+# --- sessions and CSRF ---------------------------------------------------------------
+
+
+@pytest.fixture
+def session_client(shopper, product):
+    """The shopper's browser: signed in on the site, CSRF checks enforced."""
+    client = client_for(shopper, session=True, csrf=True)
+    client.get("/accounts/login/")  # sets the CSRF cookie, as any page would
+    return client
+
+
+def test_a_signed_in_browser_reads_without_a_csrf_token(session_client):
+    assert session_client.get("/api/cart/").status_code == 200
+
+
+def test_a_signed_in_browser_must_send_the_csrf_token_to_change_things(
+    session_client,
+):
+    response = session_client.post(
+        "/api/cart/items/", {"product": "tea-mug"}, format="json"
+    )
+
+    assert response.status_code == 403
+    body = response.json()
+    assert body["code"] == "permission_denied"
+    assert body["detail"].startswith("CSRF Failed")
+
+
+def test_a_signed_in_browser_with_the_csrf_token_may_change_things(session_client):
+    token = session_client.cookies["csrftoken"].value
+
+    response = session_client.post(
+        "/api/cart/items/",
+        {"product": "tea-mug"},
+        format="json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
+def test_token_callers_need_no_csrf_token(shopper, product):
+    client = client_for(shopper, csrf=True)
+
+    response = client.post("/api/cart/items/", {"product": "tea-mug"}, format="json")
+
+    assert response.status_code == 200
