@@ -57,8 +57,16 @@ run: setup ## Start the shop: Redis, Daphne on :8000, a Celery worker and beat
 test: $(INSTALLED) redis browser ## Run every test (DATABASE_URL picks the database; PYTEST_ARGS=... passes options)
 	@scripts/test.sh $(PYTEST_ARGS)
 
-bench: $(INSTALLED) ## Run the benchmarks (never part of make test); writes bench/results.json
-	$(PY) bench/engine_steps.py
+BENCH_INSTALLED := $(VENV)/.bench-installed
+
+$(BENCH_INSTALLED): requirements-bench.txt | $(INSTALLED)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-bench.txt
+	@touch $@
+
+# About 6-8 minutes on 2 cores (QUICK=1: a 2-3 minute smoke run). Starts its own
+# Daphne, Celery worker, database, Redis db and queue, and removes them at the end.
+bench: $(INSTALLED) $(BENCH_INSTALLED) redis ## Run the benchmarks (never part of make test; QUICK=1 for a smoke run); writes bench/results.json and docs/benchmarks.md
+	QUICK=$(QUICK) $(PY) bench/run.py
 
 lint: $(INSTALLED) ## Check style with ruff
 	$(VENV)/bin/ruff check .

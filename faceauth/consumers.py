@@ -38,6 +38,7 @@ class AttemptConsumer(AsyncWebsocketConsumer):
     attempt = None
     redis = None
     finished = False
+    challenge = False  # the shopper has been asked to smile (the last state pushed)
 
     async def connect(self):
         user = self.scope.get("user")
@@ -119,8 +120,12 @@ class AttemptConsumer(AsyncWebsocketConsumer):
                 self.redis, self.attempt.pk, bytes_data, time.time()
             )
             if must_send:
+                options = {"expires": self.attempt.deadline}
+                if self.challenge:
+                    # A frame that may hold the smile asked for jumps the queue.
+                    options["urgent"] = True
                 await sync_to_async(verify_frame_enqueue, thread_sensitive=False)(
-                    self.attempt.pk, expires=self.attempt.deadline
+                    self.attempt.pk, **options
                 )
         except Exception:  # noqa: BLE001 - Redis or the broker went away
             logger.exception("Attempt %s: cannot queue a frame", self.attempt.public_id)
@@ -147,6 +152,7 @@ class AttemptConsumer(AsyncWebsocketConsumer):
     async def faceauth_state(self, event):
         """A hint or the verdict pushed by the task (faceauth.push.attempt_push)."""
         payload = {key: value for key, value in event.items() if key != "type"}
+        self.challenge = payload.get("state") == "challenge"
         await self.send_state(payload)
         if payload.get("final"):
             self.finished = True

@@ -219,6 +219,16 @@ def detect_faces(
 def _scaled(image: np.ndarray, scale: float) -> np.ndarray:
     height, width = image.shape[:2]
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    factor = round(1 / scale)
+    if (
+        factor > 1
+        and size == (width // factor, height // factor)
+        and (width % factor == 0 and height % factor == 0)
+    ):
+        # A whole-number reduction (a 640x480 frame to 320x240): averaging blocks of
+        # pixels is about 5x cheaper than a bilinear resize, and HOG finds the same
+        # boxes on the fixture frames (bench/ measures it).
+        return np.asarray(Image.fromarray(image).reduce(factor))
     return np.asarray(Image.fromarray(image).resize(size, Image.BILINEAR))
 
 

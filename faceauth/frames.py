@@ -26,7 +26,7 @@ class Frame:
 
 
 def _keys(attempt_id: int) -> tuple[str, str, str]:
-    base = f"faceauth:attempt:{attempt_id}"
+    base = f"{settings.FACEAUTH_REDIS_PREFIX}:attempt:{attempt_id}"
     return f"{base}:frame", f"{base}:inflight", f"{base}:counts"
 
 

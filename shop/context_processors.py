@@ -1,6 +1,6 @@
 from .cart import CartSession
+from .catalogue_cache import nav_categories
 from .receivers import MERCHANT_STAFF_SESSION_KEY
-from .selectors import category_roots
 
 
 def shop(request):
@@ -9,6 +9,7 @@ def shop(request):
         return {}
     return {
         "cart_count": CartSession(request).count(),
-        "nav_categories": category_roots,
+        # Called by the template, and only if it shows the menu; cached.
+        "nav_categories": nav_categories,
         "is_merchant_staff": request.session.get(MERCHANT_STAFF_SESSION_KEY, False),
     }

@@ -5,6 +5,38 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from .catalogue_cache import catalogue_changed
+
+
+class CatalogueQuerySet(models.QuerySet):
+    """Writes that send no signal (update, bulk_create, bulk_update): as save() and
+    delete() do through signals, they start a new catalogue version on commit, so
+    the storefront cache never shows stock or prices older than the last commit."""
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        if rows:
+            catalogue_changed()
+        return rows
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            catalogue_changed()
+        return created
+
+    bulk_create.alters_data = True
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        rows = super().bulk_update(objs, fields, *args, **kwargs)
+        if rows:
+            catalogue_changed()
+        return rows
+
+    bulk_update.alters_data = True
+
 
 class Merchant(models.Model):
     """A seller on the marketplace; its staff users fulfil its orders."""
@@ -16,6 +48,8 @@ class Merchant(models.Model):
         settings.AUTH_USER_MODEL, related_name="merchants", blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CatalogueQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -34,6 +68,8 @@ class Category(models.Model):
         null=True,
         blank=True,
     )
+
+    objects = CatalogueQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -62,6 +98,8 @@ class Product(models.Model):
     stock = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CatalogueQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

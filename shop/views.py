@@ -3,10 +3,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.views import View
 from django.views.generic import TemplateView
 
 from .cart import CartSession
+from .catalogue_cache import catalogue_version, kept, nav_categories
 from .exceptions import ShopError
 from .forms import CatalogueFilterForm, QuantityForm
 from .models import Category, Product
@@ -18,6 +20,10 @@ def _product_or_404(slug):
         return product_get_active(slug=slug)
     except Product.DoesNotExist:
         raise Http404("No such product.") from None
+
+
+# What a product card shows: fewer columns and joins to read.
+CARD_FIELDS = ("slug", "image", "title", "price", "stock", "merchant__name")
 
 
 class CatalogueView(TemplateView):
@@ -33,10 +39,27 @@ class CatalogueView(TemplateView):
         filters = CatalogueFilterForm(self.request.GET)
         query, sort = filters.cleaned()
         category = self.get_category()
-        products = product_list(category=category, query=query, sort=sort)
-        page = Paginator(products, settings.SHOP_PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        number = self.request.GET.get("page")
+
+        def build():
+            products = (
+                product_list(category=category, query=query, sort=sort)
+                .select_related(None)
+                .select_related("merchant")
+                .only(*CARD_FIELDS)
+            )
+            page = Paginator(products, settings.SHOP_PAGE_SIZE).get_page(number)
+            page.object_list = list(page.object_list)
+            grid = render_to_string(
+                "shop/_product_grid.html", {"products": page.object_list}
+            )
+            return page, grid
+
+        # Kept per catalogue version, which every write to the catalogue replaces
+        # (shop/catalogue_cache.py): a visitor's page usually costs no query.
+        version = catalogue_version()
+        key = ("listing", getattr(category, "pk", None), query, sort, number)
+        page, grid = kept(version, key, build)
         params = self.request.GET.copy()
         params.pop("page", None)
         context.update(
@@ -46,6 +69,8 @@ class CatalogueView(TemplateView):
             sort=sort,
             page=page,
             products=page.object_list,
+            product_grid=grid,
+            nav_categories=nav_categories(version),
             querystring=params.urlencode(),
         )
         return context

@@ -100,6 +100,9 @@ def redis_backends(url):
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": url,
+                # Under ASGI each request gets cache objects of its own: without a
+                # pool shared by the process, each opened a new Redis connection.
+                "OPTIONS": {"pool_class": "config.cache.SharedConnectionPool"},
             },
         },
     )
@@ -156,6 +159,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Where tasks go; the browser tests give their own worker and servers a queue apart.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60}
+# Celery closes the database connection around every task unless told to reuse it:
+# a new PostgreSQL connection per face frame. Keep it, and let config/celery.py close
+# it as Django does around a request (CONN_MAX_AGE, or after an error).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE = {
     "expire-overdue-payments": {
         "task": "payments.tasks.expire_overdue_payments",
@@ -232,6 +239,8 @@ FACEAUTH_KEYS = env.list("FACEAUTH_KEYS", default=[])
 FACEAUTH_TOLERANCE = env.float("FACEAUTH_TOLERANCE", default=0.59)
 # Templates unused for this long are deleted by purge_biometrics (daily, via beat).
 FACEAUTH_RETENTION_DAYS = env.int("FACEAUTH_RETENTION_DAYS", default=3 * 365)
+# Namespace of the frames in flight in Redis (faceauth/frames.py).
+FACEAUTH_REDIS_PREFIX = env("FACEAUTH_REDIS_PREFIX", default="faceauth")
 # Seconds a face check at checkout may take before it expires.
 FACEAUTH_ATTEMPT_SECONDS = env.int("FACEAUTH_ATTEMPT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE["expire-face-attempts"] = {

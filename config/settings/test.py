@@ -22,6 +22,11 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default="/tmp/smilepay-test-media")
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/9")
 CHANNEL_LAYERS, CACHES = redis_backends(REDIS_URL)
 CELERY_BROKER_URL = REDIS_URL
+# Attempt ids restart at 1 in every test database: keep each run's frames apart
+# (the browser tests hand this value to their server processes).
+FACEAUTH_REDIS_PREFIX = env(
+    "FACEAUTH_REDIS_PREFIX", default=f"faceauth-test-{os.getpid()}"
+)
 # A fixed key for tests only; tests that rotate keys override the setting.
 FACEAUTH_KEYS = ["P8Zr2xqGk5h8uCl0YmGQkCWJ0vBv7YtP1c0rEJ8QJ9o="]
 

@@ -278,15 +278,18 @@ def _forget_frames(attempt_id: int) -> None:
 # --- one frame ------------------------------------------------------------------
 
 
-def attempt_process_frame(*, attempt_id: int, frame: frames.Frame) -> None:
+def attempt_process_frame(*, attempt_id: int, frame: frames.Frame) -> bool:
     """Run one frame through detection, the smile challenge and, when the challenge
-    needs it, the encoding and the match against this user's templates only."""
+    needs it, the encoding and the match against this user's templates only.
+
+    Returns True if the attempt is still open and waiting for the smile it asked
+    for: its next frame is urgent (faceauth.tasks)."""
     attempt = VerificationAttempt.objects.select_related("user").get(pk=attempt_id)
     if attempt.status != Status.OPEN:
-        return
+        return False
     if attempt.deadline <= timezone.now():
         attempt_expire_if_overdue(attempt)
-        return
+        return False
     started = time.perf_counter()
     timings = dict(attempt.timings)
     tracker = liveness.Tracker.from_dict(attempt.tracker)
@@ -321,7 +324,7 @@ def attempt_process_frame(*, attempt_id: int, frame: frames.Frame) -> None:
     if step in (liveness.Step.PROMPT, liveness.Step.SMILED):
         verdict = _match(attempt, image, box, step, progress, timings, started, frame)
         if verdict:
-            return
+            return False
     if step == liveness.Step.NO_SMILE:
         attempt_decide(
             attempt=attempt,
@@ -330,7 +333,7 @@ def attempt_process_frame(*, attempt_id: int, frame: frames.Frame) -> None:
             timings=timings,
             **progress,
         )
-        return
+        return False
     updated = VerificationAttempt.objects.filter(
         pk=attempt.pk, status=Status.OPEN
     ).update(timings=timings, **progress)
@@ -342,6 +345,7 @@ def attempt_process_frame(*, attempt_id: int, frame: frames.Frame) -> None:
             attempt.public_id,
             {"state": state, "message": message, "faces": faces, "final": False},
         )
+    return bool(updated) and tracker.phase == liveness.Phase.CHALLENGE
 
 
 def _match(attempt, image, box, step, progress, timings, started, frame) -> bool:

@@ -195,6 +195,7 @@ def server_env(django_db_setup, django_db_blocker, e2e_queue):
         DATABASE_URL=url,
         TEST_REDIS_URL=settings.REDIS_URL,
         CELERY_TASK_DEFAULT_QUEUE=e2e_queue,
+        FACEAUTH_REDIS_PREFIX=settings.FACEAUTH_REDIS_PREFIX,
         PYTHONUNBUFFERED="1",
     )
     return env

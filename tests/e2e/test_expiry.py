@@ -160,6 +160,6 @@ def test_celery_beat_starts_and_sends_the_expiry_task(server_env, tmp_path):
 
     try:
         # Beat did not only log it: the task message reached the broker.
-        wait_until(sent_by_beat, timeout=5, what="beat's task message in Redis")
+        wait_until(sent_by_beat, timeout=20, what="beat's task message in Redis")
     finally:
         forget_queue(queue)

@@ -1,0 +1,386 @@
+"""The real stack for the benchmarks, started here and always stopped here.
+
+- a database of its own: PostgreSQL `smilepay_bench_<pid>` on the server of
+  DATABASE_URL, or on 127.0.0.1:5432 when one answers there; else a SQLite file;
+- a Redis database of its own (10 by default, the first of 10-15 not taken by
+  another bench run), holding only this run's keys, which are deleted at the end;
+- a Celery queue of its own, `smilepay-bench-<pid>`;
+- Daphne serving config.asgi, and a Celery worker (prefork, 2 processes) on that
+  queue, both with config.settings.bench.
+
+Everything is undone in `close()`, also after a failure or Ctrl-C.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from bench.common import ROOT
+
+BIN = Path(sys.executable).parent
+LOGS = ROOT / "bench" / "logs"
+REDIS_BASE = "redis://127.0.0.1:6379"
+LOCK_KEY = "smilepay-bench:lock"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
+
+
+class Service:
+    """A process of ours in a session of its own, with its log file."""
+
+    def __init__(self, name: str, argv: list, env: dict):
+        LOGS.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.log = LOGS / f"{name}.log"
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [str(a) for a in argv],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def check_alive(self):
+        if self.process.poll() is not None:
+            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-40:])
+            raise RuntimeError(
+                f"{self.name} exited ({self.process.returncode}):\n{tail}"
+            )
+
+    def stop(self):
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live children (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rfind(")") + 2 :].split()
+        stats[int(entry)] = fields
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        fields = stats.get(current)
+        if fields:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        todo += children.get(current, [])
+    return total
+
+
+# --- the database ---------------------------------------------------------------
+
+
+def _postgres_url_answers(url: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(_psycopg_dsn(url), connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def _psycopg_dsn(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+class Database:
+    def __init__(self):
+        self.name = f"smilepay_bench_{os.getpid()}"
+        configured = os.environ.get("DATABASE_URL", "")
+        self.admin_url = None
+        self.path = None
+        if configured.startswith(("postgres://", "postgresql://")):
+            self.admin_url = configured
+        elif not configured:
+            local = "postgres://postgres@127.0.0.1:5432/postgres"
+            if _postgres_url_answers(local):
+                self.admin_url = local
+        if self.admin_url:
+            import psycopg
+
+            with psycopg.connect(
+                _psycopg_dsn(self.admin_url), autocommit=True, connect_timeout=5
+            ) as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = _with_database(self.admin_url, self.name)
+            self.kind = "postgresql"
+        else:
+            self.path = Path(tempfile.gettempdir()) / f"{self.name}.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+            self.kind = "sqlite"
+
+    def drop(self):
+        if self.admin_url:
+            import psycopg
+
+            with psycopg.connect(
+                _psycopg_dsn(self.admin_url), autocommit=True, connect_timeout=5
+            ) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        elif self.path:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+
+# --- Redis ----------------------------------------------------------------------
+
+
+class RedisDb:
+    """A Redis database of this run's, taken with a lock key so that two bench runs
+    never share one; only this run's keys are deleted at the end."""
+
+    def __init__(self, queue: str):
+        import redis
+
+        self.queue = queue
+        self.client = None
+        for db in range(int(os.environ.get("BENCH_REDIS_DB", "10")), 16):
+            client = redis.Redis.from_url(f"{REDIS_BASE}/{db}", socket_timeout=5)
+            if client.set(LOCK_KEY, os.getpid(), nx=True, ex=1800):
+                self.client, self.db = client, db
+                break
+        if self.client is None:
+            raise RuntimeError("Redis databases 10-15 are all taken by bench runs")
+        self.url = f"{REDIS_BASE}/{self.db}"
+
+    def close(self, cache_prefix: str, frames_prefix: str):
+        patterns = [
+            f"{frames_prefix}:*",
+            f"{self.queue}*",
+            f"_kombu.binding.{self.queue}",
+            f"_kombu.binding_permanent.{self.queue}",
+            "unacked*",
+            "_kombu.binding_deadlines",
+            "asgi*",
+            f"{cache_prefix}:*",
+        ]
+        for pattern in patterns:
+            keys = list(self.client.scan_iter(match=pattern, count=1000))
+            for start in range(0, len(keys), 500):
+                self.client.delete(*keys[start : start + 500])
+        if self.client.get(LOCK_KEY) == str(os.getpid()).encode():
+            self.client.delete(LOCK_KEY)
+
+
+# --- the whole stack ------------------------------------------------------------
+
+
+class Stack:
+    def __init__(self):
+        self.services: list[Service] = []
+        self.db = None
+        self.redis = None
+        self.media = None
+        self.redis_server = None
+        self.queue = f"smilepay-bench-{os.getpid()}"
+        self.cache_prefix = f"smilepay-bench-{os.getpid()}"
+        self.frames_prefix = f"faceauth-bench-{os.getpid()}"
+
+    def open(self):
+        from cryptography.fernet import Fernet
+
+        self._ensure_redis()
+        self.redis = RedisDb(self.queue)
+        self.media = Path(tempfile.mkdtemp(prefix="smilepay-bench-media-"))
+        self.db = Database()
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.bench",
+            "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-key"),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": self.db.url,
+            "REDIS_URL": self.redis.url,
+            "CELERY_BROKER_URL": self.redis.url,
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "BENCH_CACHE_PREFIX": self.cache_prefix,
+            "FACEAUTH_REDIS_PREFIX": self.frames_prefix,
+            "DJANGO_MEDIA_ROOT": str(self.media),
+            "FACEAUTH_KEYS": Fernet.generate_key().decode(),
+            "FACEAUTH_ATTEMPT_SECONDS": "120",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONWARNINGS": "ignore",
+        }
+        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        # This process uses the same settings, database and queue.
+        os.environ.update(self.env)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+        return self
+
+    def _ensure_redis(self):
+        """Use the Redis on 127.0.0.1:6379, or start one for this run (no disk)."""
+        import redis
+
+        def answers():
+            try:
+                return redis.Redis.from_url(REDIS_BASE, socket_timeout=1).ping()
+            except redis.RedisError:
+                return False
+
+        if answers():
+            return
+        self.redis_server = Service(
+            "redis",
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "6379",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            dict(os.environ),
+        )
+        wait_until(answers, timeout=20, what="redis-server")
+
+    def start_servers(self):
+        daphne = Service(
+            "daphne",
+            [
+                BIN / "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                self.port,
+                "config.asgi:application",
+            ],
+            self.env,
+        )
+        self.services.append(daphne)
+        worker = Service(
+            "celery-worker",
+            [
+                BIN / "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=2",
+                "--loglevel=INFO",
+                f"--queues={self.queue}",
+                f"--hostname={self.queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            self.env,
+        )
+        self.services.append(worker)
+        self.daphne, self.worker = daphne, worker
+
+        def answers():
+            daphne.check_alive()
+            try:
+                with urllib.request.urlopen(
+                    f"{self.base_url}/bench/minimal/", timeout=2
+                ):
+                    return True
+            except (urllib.error.URLError, OSError):
+                return False
+
+        wait_until(answers, timeout=60, what=f"Daphne at {self.base_url}")
+
+        def ready():
+            worker.check_alive()
+            return re.search(r"@\S+ ready\.", worker.log.read_text(errors="replace"))
+
+        wait_until(ready, timeout=90, what="the Celery worker")
+
+    def close(self):
+        for service in reversed(self.services):
+            try:
+                service.stop()
+            except Exception as error:  # noqa: BLE001 - stop the others anyway
+                print(f"bench: could not stop {service.name}: {error}", file=sys.stderr)
+        self.services = []
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
+            pass
+        if self.db is not None:
+            try:
+                self.db.drop()
+            except Exception as error:  # noqa: BLE001
+                print(f"bench: could not drop {self.db.name}: {error}", file=sys.stderr)
+            self.db = None
+        if self.media is not None:
+            shutil.rmtree(self.media, ignore_errors=True)
+            self.media = None
+        if self.redis is not None:
+            try:
+                self.redis.close(self.cache_prefix, self.frames_prefix)
+            except Exception as error:  # noqa: BLE001
+                print(f"bench: could not clean Redis: {error}", file=sys.stderr)
+            self.redis = None
+        if self.redis_server is not None:
+            self.redis_server.stop()
+            self.redis_server = None
