@@ -11,7 +11,8 @@ from .base import DATABASES, env, redis_backends
 
 DEBUG = False
 ROOT_URLCONF = "bench.urls"
-# As production: one connection per process (or thread) kept for a minute.
+# As production: a connection kept for a minute (by the Celery worker; under Daphne
+# each request's thread opens its own, see "What is left" in docs/benchmarks.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 REDIS_URL = env("REDIS_URL")
 CHANNEL_LAYERS, CACHES = redis_backends(REDIS_URL)
