@@ -29,6 +29,13 @@ CLOSE_TOO_LARGE = 4413
 CLOSE_TOO_FAST = 4429
 CLOSE_UNAVAILABLE = 4503
 MAX_BAD_MESSAGES = 5
+# What the page is told when Redis or the broker is gone: nothing can be approved.
+UNAVAILABLE = {
+    "state": "error",
+    "message": "Face check unavailable right now: confirm with your password or try "
+    "again in a moment.",
+    "final": True,
+}
 MAX_DROPPED_IN_A_ROW = 50
 
 
@@ -62,14 +69,7 @@ class AttemptConsumer(AsyncWebsocketConsumer):
         except Exception:  # noqa: BLE001 - Redis down: say so, approve nothing
             logger.exception("Attempt %s: Redis unavailable", self.attempt.public_id)
             await self.accept()
-            await self.send_state(
-                {
-                    "state": "error",
-                    "message": "Face check unavailable right now: confirm with your "
-                    "password or try again in a moment.",
-                    "final": True,
-                }
-            )
+            await self.send_state(UNAVAILABLE)
             await self.close(code=CLOSE_UNAVAILABLE)
             return
         await self.accept()
@@ -129,14 +129,7 @@ class AttemptConsumer(AsyncWebsocketConsumer):
                 )
         except Exception:  # noqa: BLE001 - Redis or the broker went away
             logger.exception("Attempt %s: cannot queue a frame", self.attempt.public_id)
-            await self.send_state(
-                {
-                    "state": "error",
-                    "message": "Face check unavailable right now: confirm with your "
-                    "password or try again in a moment.",
-                    "final": True,
-                }
-            )
+            await self.send_state(UNAVAILABLE)
             await self.close(code=CLOSE_UNAVAILABLE)
 
     async def refuse(self, message: str):

@@ -100,10 +100,9 @@ class FaceEnrollView(LoginRequiredMixin, NextUrlMixin, FormView):
             return self.refuse(form, str(error))
         message = "Face payment is set up. You can now pay with a smile."
         target = self.next_url() or reverse("faceauth:settings")
-        if self.wants_json():
-            messages.success(self.request, message)
-            return JsonResponse({"ok": True, "redirect": target})
         messages.success(self.request, message)
+        if self.wants_json():
+            return JsonResponse({"ok": True, "redirect": target})
         return redirect(target)
 
     def form_invalid(self, form):

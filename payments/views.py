@@ -175,14 +175,18 @@ def _face_finishing(order, user) -> bool:
     )
 
 
+def _own_payment_or_404(user, number):
+    try:
+        return payment_get_for_order(user=user, number=number)
+    except Payment.DoesNotExist:
+        raise Http404("No such order.") from None
+
+
 class _PaymentActionView(LoginRequiredMixin, View):
     """An action on one of the signed-in shopper's own payments."""
 
     def post(self, request, number):
-        try:
-            payment = payment_get_for_order(user=request.user, number=number)
-        except Payment.DoesNotExist:
-            raise Http404("No such order.") from None
+        payment = _own_payment_or_404(request.user, number)
         try:
             self.act(request, payment)
         except PaymentError as exc:
@@ -216,10 +220,7 @@ class OrderPayWithFaceView(LoginRequiredMixin, View):
     """Start a face check for the order and open the face page (or enrolment)."""
 
     def post(self, request, number):
-        try:
-            payment = payment_get_for_order(user=request.user, number=number)
-        except Payment.DoesNotExist:
-            raise Http404("No such order.") from None
+        payment = _own_payment_or_404(request.user, number)
         try:
             attempt = payment_face_start(
                 payment=payment,
@@ -249,10 +250,7 @@ class OrderFaceView(LoginRequiredMixin, TemplateView):
     template_name = "payments/order_face.html"
 
     def get(self, request, *args, **kwargs):
-        try:
-            payment = payment_get_for_order(user=request.user, number=kwargs["number"])
-        except Payment.DoesNotExist:
-            raise Http404("No such order.") from None
+        payment = _own_payment_or_404(request.user, kwargs["number"])
         attempt = attempt_of(user=request.user, public_id=kwargs["attempt_id"])
         if attempt is None or attempt.reference != payment.order.number:
             raise Http404("No such face check.")
