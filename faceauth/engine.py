@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 with warnings.catch_warnings():
     # face_recognition_models imports pkg_resources, which warns on import.
@@ -31,6 +31,10 @@ FRAME_MAX_PIXELS = 1920 * 1080
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_PIXELS = 25_000_000
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+# libjpeg decodes a progressive JPEG once per scan: 12-byte scans that each sweep the
+# whole image made a 256 KiB frame cost 3 s of CPU, and a 10 MiB photo minutes.
+# Encoders write about ten scans.
+MAX_JPEG_SCANS = 100
 
 # HOG finds faces down to about 80 px at upsample 0 and 40 px at upsample 1.
 WEBCAM_DETECT_SIDE = 320
@@ -139,8 +143,8 @@ def decode_image(
 ) -> np.ndarray:
     """Decode JPEG, PNG or WebP bytes to an upright RGB array, refusing anything else.
 
-    The byte size, the format and the pixel count are checked from the header
-    before any pixel is decoded, so a decompression bomb costs nothing.
+    The byte size, the format, the pixel count and a JPEG's number of scans are
+    checked before any pixel is decoded, so a decompression bomb costs nothing.
     """
     if not data:
         raise FrameRejected(Reason.EMPTY)
@@ -161,16 +165,49 @@ def decode_image(
         raise FrameRejected(Reason.UNREADABLE, "no pixels")
     if width * height > max_pixels:
         raise FrameRejected(Reason.TOO_MANY_PIXELS, f"{width}x{height}")
+    if image.format in ("JPEG", "MPO"):
+        # Every scan starts with an SOS marker, which cannot occur inside entropy-coded
+        # data: the count is an upper bound (an EXIF thumbnail's scans count too).
+        scans = data.count(b"\xff\xda")
+        if scans > MAX_JPEG_SCANS:
+            raise FrameRejected(Reason.UNREADABLE, f"{scans} JPEG scans")
     try:
         image.load()
-        image = ImageOps.exif_transpose(image)
+        image = _turned_upright(image)
         image = _to_rgb(image)
         return np.asarray(image, dtype=np.uint8)
     except Exception as error:  # noqa: BLE001 - truncated or corrupt pixel data
         raise FrameRejected(Reason.UNREADABLE, type(error).__name__) from error
 
 
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _turned_upright(image: Image.Image) -> Image.Image:
+    """Turn the image the way its EXIF orientation says.
+
+    A corrupt EXIF block loses its orientation, not the photo: ImageOps.exif_transpose
+    raises on an EXIF chunk that is not TIFF data.
+    """
+    try:
+        orientation = image.getexif().get(ExifTags.Base.Orientation)
+    except Exception:  # noqa: BLE001 - metadata from the sender may raise anything
+        return image
+    turn = _TURNS.get(orientation) if isinstance(orientation, int) else None
+    return image if turn is None else image.transpose(turn)
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode.startswith("I"):
+        image = _grey_to_8_bit(image)
     if image.mode == "RGB" and "transparency" not in image.info:
         return image
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
@@ -180,6 +217,21 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
     return image.convert("RGB")
+
+
+def _grey_to_8_bit(image: Image.Image) -> Image.Image:
+    """Reduce 16-bit grey (``I;16``) to ``L``, or ``LA`` if a level is transparent.
+
+    Pillow's own conversion clips every level over 255 to white; keep the high byte
+    instead, as Pillow does for 16-bit colour PNGs.
+    """
+    levels = np.asarray(image)
+    grey = Image.fromarray((np.clip(levels, 0, 0xFFFF) >> 8).astype(np.uint8))
+    transparency = image.info.get("transparency")
+    if isinstance(transparency, int):
+        alpha = np.where(levels == transparency, 0, 255).astype(np.uint8)
+        grey.putalpha(Image.fromarray(alpha))
+    return grey
 
 
 def resize_to_width(image: np.ndarray, width: int) -> np.ndarray:
