@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and connection.vendor != "postgresql":
             item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def own_throttle(settings):
+    """Sign-in throttle counters of this test only, under a key prefix of its own:
+    wrong passwords in one test never lock a username in another. The test Redis is
+    shared by every run on the machine: never flush it."""
+    settings.AUTH_THROTTLE_PREFIX = f"auth-throttle-test-{uuid.uuid4().hex}"
 
 
 @pytest.fixture

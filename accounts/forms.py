@@ -1,6 +1,14 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    UserCreationForm,
+)
 from django.contrib.auth.models import User
+
+from . import throttle
+from .exceptions import TooManyAttempts
 
 
 class SignUpForm(UserCreationForm):
@@ -17,3 +25,56 @@ class SignUpForm(UserCreationForm):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this email already exists.")
         return email
+
+
+class ThrottledLoginMixin:
+    """Refuse a locked username or address before any password check.
+
+    For Django's authentication forms (they carry the request); `retry_after` holds
+    the seconds to wait once the form was refused that way (error code "throttled").
+    """
+
+    retry_after: int | None = None
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        address = throttle.client_address(self.request)
+        try:
+            throttle.login_check(username=username, address=address)
+            try:
+                cleaned_data = super().clean()
+            except forms.ValidationError as error:
+                if getattr(error, "code", None) == "invalid_login":
+                    throttle.login_failure_record(username=username, address=address)
+                raise
+        except TooManyAttempts as refused:
+            self.retry_after = refused.retry_after
+            raise forms.ValidationError(str(refused), code="throttled") from None
+        throttle.login_success_record(username=username)
+        return cleaned_data
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """The site's login form (/accounts/login/)."""
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The admin's login form (/admin/login/), sharing the site's counts."""
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's password change; the old password counts towards the same lock as
+    the login form, so a stolen session cannot guess it here instead."""
+
+    def clean_old_password(self):
+        username = self.user.get_username()
+        try:
+            throttle.login_check(username=username, address="")
+            try:
+                return super().clean_old_password()
+            except forms.ValidationError as error:
+                if error.code == "password_incorrect":
+                    throttle.login_failure_record(username=username, address="")
+                raise
+        except TooManyAttempts as refused:
+            raise forms.ValidationError(str(refused), code="throttled") from None

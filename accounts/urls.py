@@ -2,6 +2,15 @@ from django.urls import path
 
 from . import views
 
+# Ahead of django.contrib.auth.urls (config/urls.py): these replace its views of the
+# same names, and it provides the rest.
 urlpatterns = [
     path("signup/", views.SignUpView.as_view(), name="signup"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password_change/",
+        views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
 ]

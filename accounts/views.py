@@ -1,10 +1,21 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.forms.forms import NON_FIELD_ERRORS
 from django.shortcuts import redirect
 from django.views.generic import FormView
 
-from .forms import SignUpForm
+from . import throttle
+from .exceptions import TooManyAttempts
+from .forms import LoginForm, SignUpForm, ThrottledPasswordChangeForm
 from .mixins import NextUrlMixin
+
+
+def _too_many(response, retry_after: int):
+    """`response` (the form again, with the message) as 429 Too Many Requests."""
+    response.status_code = 429
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 class SignUpView(NextUrlMixin, FormView):
@@ -24,3 +35,36 @@ class SignUpView(NextUrlMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=self.next_url() or "", **kwargs)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, throttled per username and per address (accounts/throttle.py)."""
+
+    form_class = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "throttled"):
+            return _too_many(response, form.retry_after)
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, throttled per address and per email address."""
+
+    def form_valid(self, form):
+        try:
+            throttle.password_reset_check(
+                email=form.cleaned_data["email"],
+                address=throttle.client_address(self.request),
+            )
+        except TooManyAttempts as refused:
+            form.add_error(None, str(refused))
+            return _too_many(self.form_invalid(form), refused.retry_after)
+        return super().form_valid(form)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, with the old password throttled like a login."""
+
+    form_class = ThrottledPasswordChangeForm

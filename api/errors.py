@@ -15,7 +15,12 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from faceauth.exceptions import FaceAuthError
-from payments.exceptions import InvalidAmount, PaymentError, WrongPassword
+from payments.exceptions import (
+    InvalidAmount,
+    PasswordLocked,
+    PaymentError,
+    WrongPassword,
+)
 from shop.exceptions import ShopError
 
 from .exceptions import ApiError
@@ -24,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 DOMAIN_ERRORS = (ShopError, PaymentError, FaceAuthError)
 # Domain errors are conflicts with the state of things (409) unless listed here.
-DOMAIN_STATUS = {WrongPassword: 400, InvalidAmount: 400}
+DOMAIN_STATUS = {WrongPassword: 400, InvalidAmount: 400, PasswordLocked: 429}
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -76,10 +81,13 @@ def exception_handler(exc, context):
     """DRF's handler, with every error in the API's one shape."""
     if isinstance(exc, DOMAIN_ERRORS):
         logger.info("API %s refused: %r", context["request"].path, exc)
-        return Response(
+        response = Response(
             {"detail": str(exc), "code": _snake(type(exc).__name__)},
             status=_domain_status(exc),
         )
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, ApiError):
         return Response({"detail": str(exc), "code": exc.code}, exc.status_code)
     if isinstance(exc, Http404):

@@ -18,6 +18,14 @@ class WrongPassword(PaymentError):
     """Raised when the password re-entered to confirm a payment is not the user's."""
 
 
+class PasswordLocked(PaymentError):
+    """Raised when too many wrong passwords lock the account's password for a while."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class CheckoutStale(PaymentError):
     """Raised when a checkout was reviewed against a cart or prices that changed."""
 

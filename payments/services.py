@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import throttle
+from accounts.exceptions import TooManyAttempts
 from faceauth.models import VerificationAttempt
 from faceauth.services.attempts import attempt_evidence, attempt_start
 from shop.cart import cart_clear, cart_lock_for_checkout
@@ -28,6 +30,7 @@ from .exceptions import (
     CheckoutStale,
     InsufficientFunds,
     InvalidAmount,
+    PasswordLocked,
     PaymentError,
     PaymentNotOpen,
     UnbalancedTransfer,
@@ -222,11 +225,23 @@ def payment_confirm_with_password(*, payment, user, password) -> Payment:
         raise PaymentNotOpen("This payment is not yours to confirm.")
     if not payment.is_open:
         raise PaymentNotOpen(f"This payment is {payment.get_status_display().lower()}.")
-    if not password or not user.check_password(password):
-        logger.warning(
-            "Order #%s: wrong password at confirmation", payment.order.number
-        )
-        raise WrongPassword("That password is not right. Nothing was charged.")
+    # The account's password is guessed here as at the login form: one count for both,
+    # so a stolen session cannot try passwords at checkout instead.
+    username = user.get_username()
+    try:
+        throttle.login_check(username=username, address="")
+        if not password or not user.check_password(password):
+            logger.warning(
+                "Order #%s: wrong password at confirmation", payment.order.number
+            )
+            if password:
+                throttle.login_failure_record(username=username, address="")
+            raise WrongPassword("That password is not right. Nothing was charged.")
+    except TooManyAttempts as exc:
+        raise PasswordLocked(
+            f"{exc} Nothing was charged.", retry_after=exc.retry_after
+        ) from exc
+    throttle.login_success_record(username=username)
     return payment_approve(
         payment=payment,
         method=Payment.Method.PASSWORD,

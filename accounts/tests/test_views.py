@@ -362,6 +362,36 @@ def test_password_change_with_the_wrong_old_password_changes_nothing(
     assert shopper.check_password(password)
 
 
+def test_password_change_after_five_wrong_old_passwords_is_locked(
+    client, shopper, password
+):
+    client.force_login(shopper)
+
+    def change(old):
+        return client.post(
+            "/accounts/password_change/",
+            {
+                "old_password": old,
+                "new_password1": NEW_PASSWORD,
+                "new_password2": NEW_PASSWORD,
+            },
+        )
+
+    for _ in range(5):
+        change("not-my-password")
+    response = change(password)
+
+    assert response.status_code == 200
+    assert "Too many sign-in attempts" in str(response.context["form"].errors)
+    shopper.refresh_from_db()
+    assert shopper.check_password(password)
+    client.logout()
+    refused = client.post(
+        "/accounts/login/", {"username": shopper.username, "password": password}
+    )
+    assert refused.status_code == 429
+
+
 def test_password_reset_emails_a_link_that_sets_a_new_password(
     client, shopper, mailoutbox
 ):

@@ -1,9 +1,18 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
+from accounts import throttle
 from shop.tests.factories import PASSWORD
 
 from .conftest import client_for
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttle's clock, frozen at the start of a window; `clock[0] += s`."""
+    now = [1.8e9]
+    monkeypatch.setattr(throttle, "clock", lambda: now[0])
+    return now
 
 
 def test_a_username_and_password_give_a_token(api, shopper):
@@ -150,3 +159,98 @@ def test_token_callers_need_no_csrf_token(shopper, product):
     response = client.post("/api/cart/items/", {"product": "tea-mug"}, format="json")
 
     assert response.status_code == 200
+
+
+# --- throttling (accounts/throttle.py) -----------------------------------------------
+
+TOKEN_URL = "/api/auth/token/"
+
+
+def _token(client, username, password, **extra):
+    return client.post(
+        TOKEN_URL, {"username": username, "password": password}, format="json", **extra
+    )
+
+
+def _locked(response):
+    assert response.status_code == 429
+    assert response.json() == {
+        "detail": "Too many sign-in attempts. Expected available in 900 seconds.",
+        "code": "throttled",
+    }
+    assert response["Retry-After"] == "900"
+    return True
+
+
+def test_five_wrong_passwords_lock_the_username_out_of_the_token_endpoint(
+    api, shopper, clock
+):
+    misses = [_token(api(), "ada", "wrong") for _ in range(5)]
+
+    assert [r.status_code for r in misses[:4]] == [400] * 4
+    assert _locked(misses[4])
+    assert _locked(_token(api(), "ada", PASSWORD))
+    assert not Token.objects.exists()
+
+
+def test_a_locked_username_that_does_not_exist_looks_the_same(api, shopper, clock):
+    for _ in range(5):
+        _token(api(), "nobody", "wrong")
+
+    assert _locked(_token(api(), "nobody", "wrong"))
+
+
+def test_a_locked_username_leaves_other_users_alone(api, shopper, other_shopper, clock):
+    for _ in range(5):
+        _token(api(), "ada", "wrong")
+
+    response = _token(api(), "bob", PASSWORD)
+
+    assert response.status_code == 200
+    assert response.json()["token"] == Token.objects.get(user=other_shopper).key
+
+
+def test_the_token_endpoint_lock_ends_after_fifteen_minutes(api, shopper, clock):
+    for _ in range(5):
+        _token(api(), "ada", "wrong")
+    clock[0] += 15 * 60 - 1
+    assert _token(api(), "ada", PASSWORD).status_code == 429
+
+    clock[0] += 1
+
+    assert _token(api(), "ada", PASSWORD).status_code == 200
+
+
+def test_the_token_endpoint_and_the_login_form_share_one_count(
+    api, client, shopper, clock
+):
+    for _ in range(3):
+        client.post("/accounts/login/", {"username": "ada", "password": "wrong"})
+    _token(api(), "ada", "wrong")
+
+    assert _locked(_token(api(), "ada", "wrong"))
+    form = client.post("/accounts/login/", {"username": "ada", "password": PASSWORD})
+    assert form.status_code == 429
+
+
+def test_an_address_trying_many_usernames_is_locked_out_of_the_token_endpoint(
+    api, shopper, clock
+):
+    stuffing = {"REMOTE_ADDR": "192.0.2.10"}
+    misses = [_token(api(), f"user{n}", "wrong", **stuffing) for n in range(20)]
+
+    assert [r.status_code for r in misses[:19]] == [400] * 19
+    assert _locked(misses[19])
+    assert _locked(_token(api(), "ada", PASSWORD, **stuffing))
+    assert _token(api(), "ada", PASSWORD).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"username": "ada"}, {"username": "ada", "password": ""}, ["ada", "wrong"]],
+)
+def test_malformed_token_requests_are_not_counted(api, shopper, clock, body):
+    for _ in range(6):
+        assert api().post(TOKEN_URL, body, format="json").status_code == 400
+
+    assert _token(api(), "ada", PASSWORD).status_code == 200

@@ -426,6 +426,24 @@ def test_a_wrong_password_charges_nothing(ada, funded_shopper, order):
     assert wallet_for_user(user=funded_shopper).balance == 1000
 
 
+def test_too_many_wrong_passwords_answer_429_with_retry_after(
+    ada, funded_shopper, order, password
+):
+    url = f"/api/orders/{order.number}/confirm-password/"
+    codes = [
+        ada.post(url, {"password": "not-it"}, format="json").status_code
+        for _ in range(5)
+    ]
+    response = ada.post(url, {"password": password}, format="json")
+
+    assert codes == [400, 400, 400, 400, 429]
+    assert response.status_code == 429
+    assert response.json()["code"] == "password_locked"
+    assert int(response["Retry-After"]) > 0
+    assert Payment.objects.get().status == Payment.Status.AWAITING_CONFIRMATION
+    assert wallet_for_user(user=funded_shopper).balance == 1000
+
+
 def test_a_payment_is_confirmed_once(ada, order):
     url = f"/api/orders/{order.number}/confirm-password/"
     ada.post(url, {"password": PASSWORD}, format="json")

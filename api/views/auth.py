@@ -1,15 +1,28 @@
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..errors import CSRF_FAILED, INVALID, UNAUTHENTICATED
+from accounts import throttle
+from accounts.exceptions import TooManyAttempts
+
+from ..errors import CSRF_FAILED, INVALID, UNAUTHENTICATED, error
 from ..serializers import TokenCreateSerializer, TokenSerializer
 from ..services import token_for_user, token_revoke
 
+THROTTLED = error(
+    "Too many failed sign-ins for this username or from this address "
+    "(`code: throttled`; `Retry-After` gives the seconds to wait)."
+)
+
 
 class TokenView(APIView):
-    """Trade a username and password for an API token; delete it to sign out."""
+    """Trade a username and password for an API token; delete it to sign out.
+
+    Throttled like the login form (accounts/throttle.py): a locked username or
+    address is refused before the password is checked.
+    """
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -24,14 +37,32 @@ class TokenView(APIView):
             400: INVALID,
             401: UNAUTHENTICATED,
             403: CSRF_FAILED,
+            429: THROTTLED,
         },
     )
     def post(self, request):
+        username = (
+            request.data.get("username") if isinstance(request.data, dict) else None
+        )
+        username = str(username) if username is not None else None
+        address = throttle.client_address(request)
         serializer = TokenCreateSerializer(
             data=request.data, context={"request": request}
         )
-        serializer.is_valid(raise_exception=True)
-        token = token_for_user(user=serializer.validated_data["user"])
+        try:
+            throttle.login_check(username=username, address=address)
+            if not serializer.is_valid():
+                # Only a wrong username or password counts, not a malformed body.
+                if username and "non_field_errors" in serializer.errors:
+                    throttle.login_failure_record(username=username, address=address)
+                raise ValidationError(serializer.errors)
+        except TooManyAttempts as refused:
+            raise Throttled(
+                wait=refused.retry_after, detail="Too many sign-in attempts."
+            ) from None
+        user = serializer.validated_data["user"]
+        throttle.login_success_record(username=username)
+        token = token_for_user(user=user)
         return Response(TokenSerializer(token).data)
 
     @extend_schema(

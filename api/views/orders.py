@@ -201,6 +201,10 @@ class ConfirmPasswordView(APIView):
         responses={
             200: PaymentStatusSerializer,
             400: error("Invalid input, or `wrong_password`: nothing was charged."),
+            429: error(
+                "`password_locked`: too many wrong passwords for this account (at "
+                "login or here); wait for the Retry-After seconds."
+            ),
             401: UNAUTHENTICATED,
             403: CSRF_FAILED,
             404: NOT_FOUND,

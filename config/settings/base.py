@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+import redis.exceptions
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,7 +95,17 @@ def redis_backends(url):
                 # No client-side read timeout, as before redis-py 8: its 5 s default
                 # cuts off the layer's 5 s blocking pop and crashes idle sockets,
                 # and any timeout can swallow a cancelled receive (Python 3.11).
-                "CONFIG": {"hosts": [{"address": url, "socket_timeout": None}]},
+                # One retry on a connection error: after Redis restarts, the pool's
+                # old connections fail once each, and would fail a socket each.
+                "CONFIG": {
+                    "hosts": [
+                        {
+                            "address": url,
+                            "socket_timeout": None,
+                            "retry_on_error": [redis.exceptions.ConnectionError],
+                        }
+                    ]
+                },
             },
         },
         {
@@ -145,6 +157,36 @@ DEFAULT_FROM_EMAIL = env(
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy and Permissions-Policy (config/security.py), in every
+# environment so that the browser tests prove the pages work under them. Scripts
+# and styles come from /static/ only (no inline code, no inline style attributes);
+# the camera preview is a <video> showing a MediaStream; frames go over a websocket
+# to this same host (connect-src also names its ws:/wss: origin).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": ["'self'", "blob:"],
+    "connect-src": ["'self'"],
+    "font-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Swagger UI and ReDoc (drf-spectacular) render an inline <script> and <style> of
+# their own, and ReDoc searches in a worker it builds from a blob. Only those pages.
+_API_DOCS_CSP = {
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+}
+SECURE_CSP_VIEW_OVERRIDES = {
+    "api:docs": _API_DOCS_CSP,
+    "api:redoc": {**_API_DOCS_CSP, "worker-src": ["'self'", "blob:"]},
+}
+PERMISSIONS_POLICY = {"camera": ["self"], "microphone": [], "geolocation": []}
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -158,7 +200,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Where tasks go; the browser tests give their own worker and servers a queue apart.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60)
+}
 # Celery closes the database connection around every task unless told to reuse it:
 # a new PostgreSQL connection per face frame. Keep it, and let config/celery.py close
 # it as Django does around a request (CONN_MAX_AGE, or after an error).
@@ -243,6 +287,9 @@ FACEAUTH_RETENTION_DAYS = env.int("FACEAUTH_RETENTION_DAYS", default=3 * 365)
 FACEAUTH_REDIS_PREFIX = env("FACEAUTH_REDIS_PREFIX", default="faceauth")
 # Seconds a face check at checkout may take before it expires.
 FACEAUTH_ATTEMPT_SECONDS = env.int("FACEAUTH_ATTEMPT_SECONDS", default=30)
+# How long a frame's keyed digest is remembered: the same bytes in another face check
+# of the same user decline it as a replay (faceauth/frames.py); 0 turns this off.
+FACEAUTH_REPLAY_SECONDS = env.int("FACEAUTH_REPLAY_SECONDS", default=24 * 60 * 60)
 CELERY_BEAT_SCHEDULE["expire-face-attempts"] = {
     "task": "faceauth.tasks.expire_attempts",
     "schedule": 5.0,

@@ -27,6 +27,10 @@ CELERY_BROKER_URL = REDIS_URL
 FACEAUTH_REDIS_PREFIX = env(
     "FACEAUTH_REDIS_PREFIX", default=f"faceauth-test-{os.getpid()}"
 )
+# Sign-in throttle counters apart from other runs' (each test also gets its own).
+AUTH_THROTTLE_PREFIX = env(
+    "AUTH_THROTTLE_PREFIX", default=f"auth-throttle-test-{os.getpid()}"
+)
 # A fixed key for tests only; tests that rotate keys override the setting.
 FACEAUTH_KEYS = ["P8Zr2xqGk5h8uCl0YmGQkCWJ0vBv7YtP1c0rEJ8QJ9o="]
 

@@ -11,6 +11,7 @@ from payments.exceptions import (
     CheckoutStale,
     InsufficientFunds,
     InvalidAmount,
+    PasswordLocked,
     PaymentNotOpen,
     UnbalancedTransfer,
     WrongPassword,
@@ -550,6 +551,82 @@ def test_payment_confirm_with_wrong_password_changes_nothing(
         )
 
     assert state() == before
+
+
+def test_five_wrong_passwords_lock_confirmation_even_with_the_right_one(
+    payment, funded_shopper, password, state
+):
+    before = state()
+    for _ in range(4):
+        with pytest.raises(WrongPassword):
+            payment_confirm_with_password(
+                payment=payment, user=funded_shopper, password="guess"
+            )
+    with pytest.raises(PasswordLocked, match="Too many sign-in attempts") as locked:
+        payment_confirm_with_password(
+            payment=payment, user=funded_shopper, password="guess"
+        )
+    assert locked.value.retry_after > 0
+
+    with pytest.raises(PasswordLocked, match="Nothing was charged"):
+        payment_confirm_with_password(
+            payment=payment, user=funded_shopper, password=password
+        )
+    assert state() == before
+
+
+def test_wrong_passwords_at_checkout_and_at_login_share_one_count(
+    client, payment, funded_shopper, password
+):
+    for _ in range(3):
+        client.post(
+            "/accounts/login/",
+            {"username": funded_shopper.username, "password": "guess"},
+        )
+    for _ in range(2):
+        with pytest.raises((WrongPassword, PasswordLocked)):
+            payment_confirm_with_password(
+                payment=payment, user=funded_shopper, password="guess"
+            )
+
+    with pytest.raises(PasswordLocked):
+        payment_confirm_with_password(
+            payment=payment, user=funded_shopper, password=password
+        )
+
+
+def test_the_right_password_forgets_earlier_wrong_ones(
+    payment, funded_shopper, password
+):
+    other = order_place(user=funded_shopper, items={ProductFactory(stock=3): 1})
+    for _ in range(4):
+        with pytest.raises(WrongPassword):
+            payment_confirm_with_password(
+                payment=payment, user=funded_shopper, password="guess"
+            )
+    payment_confirm_with_password(
+        payment=payment, user=funded_shopper, password=password
+    )
+
+    with pytest.raises(WrongPassword):  # a fifth wrong one in all: not locked
+        payment_confirm_with_password(
+            payment=other.payment, user=funded_shopper, password="guess"
+        )
+
+
+def test_empty_passwords_do_not_count_towards_the_lock(
+    payment, funded_shopper, password
+):
+    for _ in range(8):
+        with pytest.raises(WrongPassword):
+            payment_confirm_with_password(
+                payment=payment, user=funded_shopper, password=""
+            )
+
+    approved = payment_confirm_with_password(
+        payment=payment, user=funded_shopper, password=password
+    )
+    assert approved.status == Payment.Status.APPROVED
 
 
 def test_payment_confirm_by_someone_else_is_refused(

@@ -478,6 +478,22 @@ def test_order_page_offers_face_and_password_confirmation(shopper_client, order)
     assert f'action="/orders/{order.number}/confirm-password/"' in page
 
 
+def test_locked_password_confirmation_says_so_on_the_order_page(
+    shopper_client, order, password
+):
+    url = f"/orders/{order.number}/confirm-password/"
+    for _ in range(5):
+        shopper_client.post(url, {"password": "guess"})
+
+    response = shopper_client.post(url, {"password": password}, follow=True)
+
+    assert response.status_code == 200
+    assert "Too many sign-in attempts" in response.content.decode()
+    assert (
+        Payment.objects.get(order=order).status == Payment.Status.AWAITING_CONFIRMATION
+    )
+
+
 def test_unknown_order_number_is_404(shopper_client, db):
     assert shopper_client.get("/orders/SP000000-NOPE00/").status_code == 404
 

@@ -1,3 +1,22 @@
+// No inline handlers anywhere (the Content-Security-Policy allows scripts from
+// /static/ only): pages mark their elements with data attributes, handled here.
+
+// <form data-confirm="Question?">: ask first; a dismissed question sends nothing.
+// Capture phase, so that it runs before the handler below sees the submit.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
+  if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+}, true);
+
+// <select data-autosubmit>: choosing an option sends its form (e.g. the sort order).
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field instanceof HTMLSelectElement && "autosubmit" in field.dataset && field.form) {
+    field.form.requestSubmit();
+  }
+});
+
 // Disable a form's submit button once it is sent, so a double click sends one request.
 // The server is idempotent anyway; this only spares the shopper a confusing second page.
 document.addEventListener("submit", (event) => {

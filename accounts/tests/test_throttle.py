@@ -1,0 +1,250 @@
+"""Login and password-reset throttling (accounts/throttle.py) through the real pages.
+
+Counters live in the real test Redis, each test under a key prefix of its own
+(conftest.py); the `clock` fixture moves the throttle's time instead of sleeping.
+"""
+
+import pytest
+from django.core import mail
+
+from accounts import throttle
+from shop.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN_URL = "/accounts/login/"
+RESET_URL = "/accounts/password_reset/"
+LOCKED = "Too many sign-in attempts. Please wait 15 minutes and try again."
+
+
+def _login(client, username, password, **extra):
+    return client.post(LOGIN_URL, {"username": username, "password": password}, **extra)
+
+
+def _fail(client, username, times, **extra):
+    return [_login(client, username, "wrong", **extra) for _ in range(times)]
+
+
+def _signed_in(client):
+    return client.get("/").context["user"].is_authenticated
+
+
+def test_five_wrong_passwords_lock_the_username_even_against_the_right_one(
+    client, shopper, password, clock
+):
+    first_four = _fail(client, "ada", 4)
+    fifth = _login(client, "ada", "wrong")
+    right = _login(client, "ada", password)
+
+    assert [r.status_code for r in first_four] == [200] * 4
+    for response in (fifth, right):
+        assert response.status_code == 429
+        assert response["Retry-After"] == "900"
+        assert response.context["form"].errors == {"__all__": [LOCKED]}
+        page = response.content.decode()
+        assert LOCKED in page
+        assert 'name="username"' in page  # the form again, to try later
+    assert not _signed_in(client)
+
+
+def test_a_lock_looks_the_same_for_an_account_that_does_not_exist(
+    client, shopper, clock
+):
+    real = _fail(client, "ada", 6)[-1]
+    made_up = _fail(client, "nobody", 6)[-1]
+
+    assert real.status_code == made_up.status_code == 429
+    assert real.context["form"].errors == made_up.context["form"].errors
+    assert real["Retry-After"] == made_up["Retry-After"]
+
+
+def test_other_users_still_sign_in_while_one_username_is_locked(
+    client, shopper, other_shopper, password, clock
+):
+    _fail(client, "ada", 5)
+
+    response = _login(client, "bob", password)
+
+    assert response.status_code == 302
+    assert _signed_in(client)
+
+
+def test_the_username_lock_applies_from_every_address_and_in_any_case(
+    client, shopper, password, clock
+):
+    _fail(client, "ada", 5, REMOTE_ADDR="203.0.113.7")
+
+    response = _login(client, "ADA", password, REMOTE_ADDR="198.51.100.9")
+    exact = _login(client, "ada", password, REMOTE_ADDR="198.51.100.9")
+
+    assert response.status_code == exact.status_code == 429
+
+
+def test_the_lock_ends_after_fifteen_minutes(client, shopper, password, clock):
+    _fail(client, "ada", 5)
+    clock.advance(15 * 60 - 1)
+    assert _login(client, "ada", password).status_code == 429
+
+    clock.advance(1)
+    response = _login(client, "ada", password)
+
+    assert response.status_code == 302
+    assert _signed_in(client)
+
+
+def test_failures_of_an_earlier_window_are_not_counted(
+    client, shopper, password, clock
+):
+    _fail(client, "ada", 4)
+    clock.advance(15 * 60)
+    _fail(client, "ada", 4)
+
+    assert _login(client, "ada", password).status_code == 302
+
+
+def test_signing_in_forgets_the_usernames_earlier_failures(
+    client, shopper, password, clock
+):
+    _fail(client, "ada", 4)
+    assert _login(client, "ada", password).status_code == 302
+    client.post("/accounts/logout/")
+
+    last = _fail(client, "ada", 4)[-1]
+
+    assert last.status_code == 200
+    assert _login(client, "ada", password).status_code == 302
+
+
+def test_an_address_trying_many_usernames_is_locked_for_all_of_them(
+    client, shopper, password, clock
+):
+    stuffing = "192.0.2.10"
+    misses = [
+        _login(client, f"user{n}", "wrong", REMOTE_ADDR=stuffing) for n in range(20)
+    ]
+
+    assert [r.status_code for r in misses] == [200] * 19 + [429]
+    assert _login(client, "ada", password, REMOTE_ADDR=stuffing).status_code == 429
+    # Ada herself, from her own address, is not affected.
+    assert _login(client, "ada", password).status_code == 302
+
+
+def test_successful_sign_ins_from_one_address_are_not_limited(
+    client, db, password, clock
+):
+    users = [UserFactory(username=f"staff{n}") for n in range(25)]
+
+    for user in users:
+        assert _login(client, user.username, password).status_code == 302
+        client.post("/accounts/logout/")
+
+
+def test_a_form_missing_its_password_is_not_counted(client, shopper, password, clock):
+    for _ in range(6):
+        assert _login(client, "ada", "").status_code == 200
+
+    assert _login(client, "ada", password).status_code == 302
+
+
+def test_sign_in_still_works_when_the_cache_is_down(
+    client, shopper, password, monkeypatch
+):
+    class DeadCache:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise ConnectionError("Redis is down")
+
+            return fail
+
+    monkeypatch.setattr(throttle, "cache", DeadCache())
+
+    assert _fail(client, "ada", 6)[-1].status_code == 200
+    assert _login(client, "ada", password).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("remote_addr", "counted_as"),
+    [
+        ("198.51.100.9", "198.51.100.9"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"),
+        ("::ffff:198.51.100.9", "198.51.100.9"),
+        ("", ""),
+    ],
+)
+def test_callers_are_counted_by_address_and_ipv6_hosts_by_their_64(
+    rf, remote_addr, counted_as
+):
+    request = rf.get("/", REMOTE_ADDR=remote_addr)
+
+    assert throttle.client_address(request) == counted_as
+
+
+def test_the_forwarded_for_header_cannot_pick_the_counter(client, shopper, clock):
+    misses = [
+        _login(client, f"user{n}", "wrong", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+        for n in range(20)
+    ]
+
+    assert misses[-1].status_code == 429
+
+
+def test_the_admin_login_shares_the_lock_of_the_site_login(client, db, password, clock):
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    _fail(client, "root", 5)
+
+    response = client.post(
+        "/admin/login/", {"username": "root", "password": password, "next": "/admin/"}
+    )
+
+    assert response.status_code == 200  # the admin's own view: the message, no 429
+    assert LOCKED in response.content.decode()
+    assert not _signed_in(client)
+
+
+def test_wrong_admin_passwords_count_towards_the_lock(client, db, password, clock):
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "root", "password": "wrong"})
+
+    assert _login(client, "root", password).status_code == 429
+
+
+# Password reset ----------------------------------------------------------------------
+
+
+def _reset(client, email, **extra):
+    return client.post(RESET_URL, {"email": email}, **extra)
+
+
+def test_password_reset_requests_are_limited_per_address(client, shopper, clock):
+    responses = [_reset(client, f"who{n}@example.com") for n in range(10)]
+    refused = _reset(client, "ada@example.com")
+
+    assert [r.status_code for r in responses] == [302] * 10
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "3600"
+    message = "Too many password reset attempts. Please wait 60 minutes and try again."
+    assert refused.context["form"].errors == {"__all__": [message]}
+    assert message in refused.content.decode()
+    assert mail.outbox == []
+    # Another address may still ask.
+    assert _reset(client, "ada@example.com", REMOTE_ADDR="198.51.100.9").url == (
+        "/accounts/password_reset/done/"
+    )
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize("email", ["ada@example.com", "who@example.com"])
+def test_password_reset_mails_one_address_three_times_an_hour_at_most(
+    client, shopper, clock, email
+):
+    addresses = [f"198.51.100.{n}" for n in range(4)]
+    statuses = [_reset(client, email, REMOTE_ADDR=a).status_code for a in addresses]
+
+    # The same answers whether or not the address belongs to an account.
+    assert statuses == [302, 302, 302, 429]
+    assert len(mail.outbox) == (3 if email == "ada@example.com" else 0)
+
+    clock.advance(60 * 60)
+    assert _reset(client, email).status_code == 302
