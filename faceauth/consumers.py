@@ -12,7 +12,13 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from . import engine, frames
 from .push import attempt_group
 from .selectors import attempt_open_for
-from .services.attempts import attempt_expire_if_overdue
+from .services.attempts import (
+    attempt_decline_replay,
+    attempt_expire_if_overdue,
+    attempt_state,
+    attempt_stop_signed_out,
+    session_signed_in,
+)
 from .tasks import verify_frame_enqueue
 from .throttle import TokenBucket
 
@@ -36,7 +42,13 @@ UNAVAILABLE = {
     "again in a moment.",
     "final": True,
 }
-MAX_DROPPED_IN_A_ROW = 50
+# Frames over the rate are dropped; a client that keeps sending at more than twice
+# the rate (the dropped ones are forgiven at FRAMES_PER_SECOND) is not the face page:
+# once more than DROP_ALLOWANCE are dropped the socket is closed.
+DROP_ALLOWANCE = 50
+# A shopper may sign out in another tab while the socket is open: the session is
+# checked again this often (a database read), and an approval checks it too.
+SESSION_CHECK_SECONDS = 1.0
 
 
 class AttemptConsumer(AsyncWebsocketConsumer):
@@ -44,7 +56,8 @@ class AttemptConsumer(AsyncWebsocketConsumer):
 
     attempt = None
     redis = None
-    finished = False
+    finished = False  # the verdict came, or the socket closed: ignore what arrives
+    closed = False  # the socket closed itself
     challenge = False  # the shopper has been asked to smile (the last state pushed)
 
     async def connect(self):
@@ -61,7 +74,10 @@ class AttemptConsumer(AsyncWebsocketConsumer):
             return
         self.group = attempt_group(self.attempt.public_id)
         self.bucket = TokenBucket(rate=FRAMES_PER_SECOND, burst=FRAME_BURST)
-        self.bad_messages = self.oversize = self.dropped_in_a_row = 0
+        self.drop_allowance = TokenBucket(rate=FRAMES_PER_SECOND, burst=DROP_ALLOWANCE)
+        self.bad_messages = self.oversize = 0
+        self.session_key = self.scope["session"].session_key or ""
+        self.session_checked_at = time.monotonic()
         try:
             await self.channel_layer.group_add(self.group, self.channel_name)
             self.redis = frames.async_client()
@@ -97,27 +113,46 @@ class AttemptConsumer(AsyncWebsocketConsumer):
             await self.refuse("Send camera frames as binary JPEG messages.")
             return
         if len(bytes_data) > MAX_FRAME_BYTES:
+            # Never stored, never decoded: dropped here.
             self.oversize += 1
             await self.send_state(
                 {"type": "error", "message": "A frame was too large and was skipped."}
             )
             if self.oversize >= 3:
-                await self.close(code=CLOSE_TOO_LARGE)
+                await self.finish(code=CLOSE_TOO_LARGE)
             return
         if not self.bucket.take():
-            self.dropped_in_a_row += 1
             await frames.frame_dropped(self.redis, self.attempt.pk)
-            if self.dropped_in_a_row >= MAX_DROPPED_IN_A_ROW:
+            if not self.drop_allowance.take():
                 logger.warning("Attempt %s: frames too fast", self.attempt.public_id)
-                await self.close(code=CLOSE_TOO_FAST)
+                await self.finish(code=CLOSE_TOO_FAST)
             return
-        self.dropped_in_a_row = 0
         if time.time() > self.attempt.deadline.timestamp():
             await database_sync_to_async(attempt_expire_if_overdue)(self.attempt)
             return
         try:
+            if not await self.still_signed_in():
+                await self.signed_out()
+                return
+            if await frames.frame_seen_elsewhere(
+                self.redis,
+                user_id=self.attempt.user_id,
+                attempt_public_id=self.attempt.public_id,
+                data=bytes_data,
+            ):
+                # Declined, pushed and announced like any verdict: the push closes
+                # the socket. Nothing more is taken meanwhile.
+                self.finished = True
+                await database_sync_to_async(attempt_decline_replay)(
+                    attempt_id=self.attempt.pk
+                )
+                return
             must_send = await frames.frame_put(
-                self.redis, self.attempt.pk, bytes_data, time.time()
+                self.redis,
+                self.attempt.pk,
+                bytes_data,
+                time.time(),
+                session_key=self.session_key,
             )
             if must_send:
                 options = {"expires": self.attempt.deadline}
@@ -127,16 +162,40 @@ class AttemptConsumer(AsyncWebsocketConsumer):
                 await sync_to_async(verify_frame_enqueue, thread_sensitive=False)(
                     self.attempt.pk, **options
                 )
-        except Exception:  # noqa: BLE001 - Redis or the broker went away
+        except Exception:  # noqa: BLE001 - Redis, the database or the broker went away
             logger.exception("Attempt %s: cannot queue a frame", self.attempt.public_id)
             await self.send_state(UNAVAILABLE)
-            await self.close(code=CLOSE_UNAVAILABLE)
+            await self.finish(code=CLOSE_UNAVAILABLE)
+
+    async def still_signed_in(self) -> bool:
+        """Check the session again, at most every SESSION_CHECK_SECONDS."""
+        now = time.monotonic()
+        if now - self.session_checked_at < SESSION_CHECK_SECONDS:
+            return True
+        self.session_checked_at = now
+        return await database_sync_to_async(session_signed_in)(
+            session_key=self.session_key, user_id=self.attempt.user_id
+        )
+
+    async def signed_out(self):
+        """The shopper signed out while streaming: stop the attempt, tell the page
+        why, and close as unauthorised (the page must not reconnect)."""
+        logger.info("Attempt %s: signed out while streaming", self.attempt.public_id)
+        state = await database_sync_to_async(_stop_signed_out)(self.attempt.pk)
+        if state is not None:
+            await self.send_state(state)
+        await self.finish(code=CLOSE_UNAUTHORISED)
+
+    async def finish(self, *, code: int):
+        """Close the socket; whatever arrives after is ignored."""
+        self.finished = self.closed = True
+        await self.close(code=code)
 
     async def refuse(self, message: str):
         self.bad_messages += 1
         await self.send_state({"type": "error", "message": message})
         if self.bad_messages >= MAX_BAD_MESSAGES:
-            await self.close(code=CLOSE_BAD_FRAMES)
+            await self.finish(code=CLOSE_BAD_FRAMES)
 
     async def send_state(self, payload: dict):
         payload = {"type": "state", **payload}
@@ -144,9 +203,16 @@ class AttemptConsumer(AsyncWebsocketConsumer):
 
     async def faceauth_state(self, event):
         """A hint or the verdict pushed by the task (faceauth.push.attempt_push)."""
+        if self.closed:
+            return  # this socket closed itself, having said why
         payload = {key: value for key, value in event.items() if key != "type"}
         self.challenge = payload.get("state") == "challenge"
         await self.send_state(payload)
         if payload.get("final"):
-            self.finished = True
-            await self.close(code=1000)
+            await self.finish(code=1000)
+
+
+def _stop_signed_out(attempt_id: int) -> dict | None:
+    """Stop the attempt; what the page shows for it, or None if decided already."""
+    stopped = attempt_stop_signed_out(attempt_id=attempt_id)
+    return attempt_state(stopped) if stopped is not None else None

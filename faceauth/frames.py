@@ -4,6 +4,10 @@ Per attempt, Redis holds at most one frame (a newer one replaces an unprocessed
 one), a flag saying a task is on its way, and the counts the audit needs. Every key
 expires within seconds; `attempt_forget` deletes them all when the attempt ends.
 Frames never travel as task arguments or results.
+
+Per user, Redis also remembers which attempt each frame was first sent to, by a
+keyed digest of its bytes (never the bytes), for FACEAUTH_REPLAY_SECONDS: the same
+bytes sent to another attempt of the same user are a recording played again.
 """
 
 from dataclasses import dataclass
@@ -12,10 +16,14 @@ from functools import cache
 import redis
 import redis.asyncio
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 FRAME_TTL_MS = 5_000
 INFLIGHT_TTL_MS = 5_000  # a task that died frees the attempt after this
 COUNTS_TTL_MS = 120_000
+# How long a frame's digest is remembered, unless FACEAUTH_REPLAY_SECONDS says
+# otherwise (0 turns the replay check off).
+REPLAY_SECONDS = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -23,6 +31,9 @@ class Frame:
     data: bytes
     received_at: float  # epoch seconds, when the consumer got it
     seq: int  # its number among the frames received
+    # The session the frame came through: an approval checks it is still signed in.
+    # Empty for frames made in code rather than received (tests).
+    session_key: str = ""
 
 
 def _keys(attempt_id: int) -> tuple[str, str, str]:
@@ -45,7 +56,12 @@ def _client() -> redis.Redis:
 
 
 async def frame_put(
-    client: redis.asyncio.Redis, attempt_id: int, data: bytes, at: float
+    client: redis.asyncio.Redis,
+    attempt_id: int,
+    data: bytes,
+    at: float,
+    *,
+    session_key: str = "",
 ) -> bool:
     """Store the newest frame; True if no task is on its way and one must be sent."""
     frame_key, inflight_key, counts_key = _keys(attempt_id)
@@ -55,7 +71,10 @@ async def frame_put(
         results = await pipe.execute()
     seq = results[0]
     async with client.pipeline(transaction=True) as pipe:
-        pipe.hset(frame_key, mapping={"data": data, "at": repr(at), "seq": seq})
+        pipe.hset(
+            frame_key,
+            mapping={"data": data, "at": repr(at), "seq": seq, "session": session_key},
+        )
         pipe.pexpire(frame_key, FRAME_TTL_MS)
         pipe.set(inflight_key, 1, nx=True, px=INFLIGHT_TTL_MS)
         results = await pipe.execute()
@@ -83,6 +102,7 @@ def frame_take(attempt_id: int) -> Frame | None:
         data=fields[b"data"],
         received_at=float(fields[b"at"]),
         seq=int(fields[b"seq"]),
+        session_key=fields.get(b"session", b"").decode(),
     )
 
 
@@ -106,3 +126,49 @@ def counts(attempt_id: int) -> dict[str, int]:
 def attempt_forget(attempt_id: int) -> None:
     """Delete everything Redis holds for the attempt."""
     _client().delete(*_keys(attempt_id))
+
+
+# --- replayed frames ---------------------------------------------------------------
+
+
+def replay_seconds() -> int:
+    return getattr(settings, "FACEAUTH_REPLAY_SECONDS", REPLAY_SECONDS)
+
+
+def frame_digest(user_id: int, data: bytes) -> str:
+    """A digest of a frame's bytes, the same for the same bytes of the same user.
+
+    An HMAC-SHA256 under a key derived from SECRET_KEY and the user: without the
+    key nobody can tell from a digest which picture it was of, test a picture
+    against it, or link the same picture across users.
+    """
+    return salted_hmac(
+        f"faceauth.frames.seen:{user_id}", data, algorithm="sha256"
+    ).hexdigest()
+
+
+def _seen_key(user_id: int, digest: str) -> str:
+    return f"{settings.FACEAUTH_REDIS_PREFIX}:seen:{user_id}:{digest}"
+
+
+async def frame_seen_elsewhere(
+    client: redis.asyncio.Redis, *, user_id: int, attempt_public_id, data: bytes
+) -> bool:
+    """Note that these bytes were sent to the user's attempt; True if they were sent
+    to another attempt of the same user first (within the replay period).
+
+    One key per digest, holding the attempt it was first seen in and expiring on
+    its own: a hash per user would need a field expiry (Redis 7.4) or keep growing.
+    """
+    seconds = replay_seconds()
+    if seconds <= 0:
+        return False
+    attempt = str(attempt_public_id)
+    first = await client.set(
+        _seen_key(user_id, frame_digest(user_id, data)),
+        attempt,
+        nx=True,
+        get=True,
+        ex=seconds,
+    )
+    return first is not None and first.decode() != attempt

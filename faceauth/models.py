@@ -106,6 +106,8 @@ class VerificationAttempt(models.Model):
         REPLACED = "replaced", "Replaced by a newer attempt"
         KEYS_UNAVAILABLE = "keys_unavailable", "Face templates unreadable"
         NOT_ENROLLED = "not_enrolled", "Not enrolled"
+        REPLAYED = "replayed", "A frame of an earlier check was sent again"
+        SIGNED_OUT = "signed_out", "The shopper signed out during the check"
 
     class Purpose(models.TextChoices):
         PAYMENT = "payment", "Payment"

@@ -6,7 +6,6 @@ requests meet in the database rather than in connection setup.
 
 import threading
 import time
-from dataclasses import dataclass
 
 import pytest
 from django.db import connection
@@ -17,45 +16,11 @@ from payments.models import Payment
 from payments.tests.conftest import check_invariants
 from payments.tests.factories import cart_fill
 from shop.models import Order
+from shop.tests.concurrency import JOIN_TIMEOUT, run_together
 
 from .conftest import SHIPPING_BODY, client_for, new_key
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-JOIN_TIMEOUT = 60
-
-
-@dataclass
-class Outcome:
-    value: object = None
-    error: BaseException | None = None
-
-
-def run_together(calls) -> list[Outcome]:
-    """Run each call in its own thread, all released at once; return the outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [Outcome() for _ in calls]
-
-    def work(index, call):
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=JOIN_TIMEOUT)
-            outcomes[index].value = call()
-        except BaseException as exc:  # reported to the test, which asserts on it
-            outcomes[index].error = exc
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=work, args=(i, call), daemon=True)
-        for i, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return outcomes
 
 
 def wait_for_a_blocked_query(timeout=20):

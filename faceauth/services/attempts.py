@@ -5,10 +5,14 @@ import statistics
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from .. import engine, frames, liveness
 from ..exceptions import (
@@ -33,7 +37,12 @@ LOCK_FIRST_MINUTES = 1  # then doubled for every further failure
 LOCK_MAX_MINUTES = 24 * 60
 FAILED = (Status.DECLINED, Status.EXPIRED)
 # Not the shopper's failure: not counted towards the lockout.
-NOT_COUNTED = (Reason.REPLACED, Reason.KEYS_UNAVAILABLE, Reason.NOT_ENROLLED)
+NOT_COUNTED = (
+    Reason.REPLACED,
+    Reason.KEYS_UNAVAILABLE,
+    Reason.NOT_ENROLLED,
+    Reason.SIGNED_OUT,
+)
 
 MESSAGES = {
     Status.APPROVED: "Approved! Thank you.",
@@ -45,6 +54,8 @@ MESSAGES = {
     Reason.REPLACED: "A newer face check took over from this one.",
     Reason.KEYS_UNAVAILABLE: "Face payment is unavailable right now.",
     Reason.NOT_ENROLLED: "Set up face payment first.",
+    Reason.REPLAYED: "This picture was already used; a live camera is needed.",
+    Reason.SIGNED_OUT: "You signed out, so this face check stopped.",
 }
 
 
@@ -94,32 +105,62 @@ def attempt_start(
     ip_address: str | None = None,
     user_agent: str = "",
 ) -> VerificationAttempt:
-    """Open a face check of `user` for `purpose`; any older open one of the same
-    purpose and reference is closed, so one person streams into one attempt."""
+    """Open a face check of `user` for `purpose`; any older open one of the user is
+    closed first, so one person streams into one attempt, and has one try at a time.
+
+    Starts of one user take turns on a lock of the user's row: the older attempts,
+    the lockout and the new attempt are read and written by one start at a time, so
+    parallel starts never leave two attempts open, nor pass the lockout twice.
+    """
     if not user_is_enrolled(user):
         raise NotEnrolled("Set up face payment first.")
     templates_of(user)  # unreadable templates fail here, before the camera starts
-    for older in VerificationAttempt.objects.filter(
-        user=user, purpose=purpose, reference=reference, status=Status.OPEN
-    ):
-        if attempt_expire_if_overdue(older):
-            continue  # it failed on its own: counted as such
-        # Once the prompt went out the face had matched: starting over must not
-        # give a free try, or the lockout could be dodged by restarting.
-        reason = Reason.NO_SMILE if older.challenge_at else Reason.REPLACED
-        attempt_decide(attempt=older, status=Status.EXPIRED, reason=reason)
-    lock = face_lock_of(user)
+    with transaction.atomic():
+        # FOR NO KEY UPDATE: starts wait for each other; rows that merely refer to
+        # the user (orders, ledger lines) do not wait for a start.
+        get_user_model().objects.select_for_update(no_key=True).filter(
+            pk=user.pk
+        ).first()
+        for older in VerificationAttempt.objects.filter(user=user, status=Status.OPEN):
+            _attempt_close_older(older)
+        lock = face_lock_of(user)
+        if not lock.locked:
+            attempt = _attempt_create(
+                user=user,
+                purpose=purpose,
+                reference=reference,
+                deadline_cap=deadline_cap,
+                ip_address=ip_address,
+                user_agent=user_agent,
+            )
+    # Raised once the older attempts' closing is committed: they stay closed.
     if lock.locked:
         raise FaceLocked(
             "Too many face checks failed in a row. Face payment is locked until "
             f"{_when(lock.until)}; confirm with your password.",
             until=lock.until,
         )
+    logger.info("Attempt %s: started for user #%s", attempt.public_id, user.pk)
+    return attempt
+
+
+def _attempt_close_older(older: VerificationAttempt) -> None:
+    if attempt_expire_if_overdue(older):
+        return  # it failed on its own: counted as such
+    # Once the prompt went out the face had matched: starting over must not
+    # give a free try, or the lockout could be dodged by restarting.
+    reason = Reason.NO_SMILE if older.challenge_at else Reason.REPLACED
+    attempt_decide(attempt=older, status=Status.EXPIRED, reason=reason)
+
+
+def _attempt_create(
+    *, user, purpose, reference, deadline_cap, ip_address, user_agent
+) -> VerificationAttempt:
     now = timezone.now()
     deadline = now + timedelta(seconds=settings.FACEAUTH_ATTEMPT_SECONDS)
     if deadline_cap is not None:
         deadline = min(deadline, deadline_cap)
-    attempt = VerificationAttempt.objects.create(
+    return VerificationAttempt.objects.create(
         user=user,
         purpose=purpose,
         reference=reference,
@@ -128,8 +169,6 @@ def attempt_start(
         ip_address=ip_address,
         user_agent=(user_agent or "")[:256],
     )
-    logger.info("Attempt %s: started for user #%s", attempt.public_id, user.pk)
-    return attempt
 
 
 def _when(moment: datetime) -> str:
@@ -261,6 +300,52 @@ def attempt_expire_if_overdue(attempt: VerificationAttempt) -> bool:
     )
 
 
+def attempt_decline_replay(*, attempt_id: int) -> VerificationAttempt | None:
+    """Decline an attempt that was sent the very bytes of a frame an earlier attempt
+    of the same user was sent: a recording played again, not a live camera.
+
+    Counts as a failure towards the lockout. None if a verdict came first.
+    """
+    attempt = VerificationAttempt.objects.get(pk=attempt_id)
+    logger.warning("Attempt %s: a frame of an earlier attempt again", attempt.public_id)
+    return attempt_decide(
+        attempt=attempt, status=Status.DECLINED, reason=Reason.REPLAYED
+    )
+
+
+def attempt_stop_signed_out(*, attempt_id: int) -> VerificationAttempt | None:
+    """Stop an attempt whose shopper signed out while it ran (not a failure: only
+    the shopper can sign out, and signing in again needs the password)."""
+    attempt = VerificationAttempt.objects.get(pk=attempt_id)
+    return attempt_decide(
+        attempt=attempt, status=Status.EXPIRED, reason=Reason.SIGNED_OUT
+    )
+
+
+def session_signed_in(*, session_key: str, user_id: int) -> bool:
+    """Whether the session is still signed in as the user: not signed out (flushed),
+    not expired, not cut off by a password change. Only reads.
+
+    django.contrib.auth.get_user would also flush or cycle the session it checks.
+    """
+    if not session_key:
+        return False
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    if str(data.get(SESSION_KEY, "")) != str(user_id):
+        return False
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    session_hash = data.get(HASH_SESSION_KEY) or ""
+    return any(
+        constant_time_compare(session_hash, known)
+        for known in (
+            user.get_session_auth_hash(),
+            *user.get_session_auth_fallback_hash(),
+        )
+    )
+
+
 def _redis_counts(attempt_id: int) -> dict:
     try:
         return frames.counts(attempt_id)
@@ -386,6 +471,19 @@ def _match(attempt, image, box, step, progress, timings, started, frame) -> bool
     if step == liveness.Step.PROMPT:
         progress["challenge_at"] = timezone.now()
         return False
+    if frame.session_key and not session_signed_in(
+        session_key=frame.session_key, user_id=attempt.user_id
+    ):
+        # The smile came through a session that has signed out since: whoever is
+        # at the camera now, this is no longer the signed-in shopper's payment.
+        attempt_decide(
+            attempt=attempt,
+            status=Status.EXPIRED,
+            reason=Reason.SIGNED_OUT,
+            timings=timings,
+            **progress,
+        )
+        return True
     timings["decision_ms"] = round((time.perf_counter() - started) * 1000, 1)
     timings["smile_to_verdict_ms"] = round((time.time() - frame.received_at) * 1000, 1)
     attempt_decide(

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 
 from faceauth import liveness
@@ -23,13 +25,16 @@ from faceauth.models import VerificationAttempt
 from faceauth.services.attempts import (
     LOCK_AFTER_FAILURES,
     attempt_decide,
+    attempt_decline_replay,
     attempt_evidence,
     attempt_expire_if_overdue,
     attempt_process_frame,
     attempt_start,
     attempt_state,
+    attempt_stop_signed_out,
     attempts_expire_overdue,
     face_lock_of,
+    session_signed_in,
 )
 from faceauth.signals import attempt_decided
 from faceauth.tests.factories import (
@@ -167,13 +172,26 @@ def test_attempt_start_again_for_the_same_reference_replaces_the_open_one(
     assert decisions == [(first.pk, Status.EXPIRED, Reason.REPLACED)]
 
 
-def test_attempt_start_for_another_reference_leaves_the_first_open(enrolled):
+def test_attempt_start_for_another_reference_replaces_the_open_one_too(enrolled):
+    # One try at a time: two orders in two tabs must not give two tries at once.
     first = _start(enrolled, reference="SP-1")
 
-    _start(enrolled, reference="SP-2")
+    second = _start(enrolled, reference="SP-2")
 
-    assert _reload(first).status == Status.OPEN
-    assert VerificationAttempt.objects.filter(status=Status.OPEN).count() == 2
+    assert (_reload(first).status, _reload(first).reason) == (
+        Status.EXPIRED,
+        Reason.REPLACED,
+    )
+    assert list(VerificationAttempt.objects.filter(status=Status.OPEN)) == [second]
+
+
+def test_attempt_start_leaves_another_users_attempt_open(enrolled, other_shopper):
+    face_enrol(other_shopper, OBAMA)
+    theirs = _start(other_shopper)
+
+    _start(enrolled)
+
+    assert _reload(theirs).status == Status.OPEN
 
 
 def test_replaced_attempts_do_not_count_towards_the_lockout(enrolled):
@@ -685,3 +703,126 @@ def test_an_attempt_approved_from_real_frames_keeps_no_image_or_encoding(enrolle
     assert attempt_evidence(stored)["distance"] == round(max(distances), 2)
     row = VerificationAttempt.objects.filter(pk=attempt.pk).values().get()
     assert _biometric_like(row) == []
+
+
+# Replayed frames and signing out ---------------------------------------------------------
+
+
+def test_attempt_decline_replay_declines_says_why_and_counts_as_a_failure(
+    shopper, decisions
+):
+    attempt_failures(shopper, 1)
+    attempt = attempt_make(shopper)
+
+    declined = attempt_decline_replay(attempt_id=attempt.pk)
+
+    assert (declined.status, declined.reason) == (Status.DECLINED, Reason.REPLAYED)
+    assert decisions == [(attempt.pk, Status.DECLINED, Reason.REPLAYED)]
+    assert face_lock_of(shopper).failures == 2
+    assert attempt_state(declined)["message"] == (
+        "This picture was already used; a live camera is needed. "
+        "3 face tries left, or use your password."
+    )
+
+
+def test_attempt_decline_replay_of_a_decided_attempt_changes_nothing(shopper):
+    attempt = attempt_make(shopper, status=Status.APPROVED, reason="matched_and_smiled")
+
+    assert attempt_decline_replay(attempt_id=attempt.pk) is None
+
+    assert _reload(attempt).status == Status.APPROVED
+
+
+def test_attempt_stop_signed_out_expires_it_without_counting_a_failure(
+    shopper, decisions
+):
+    attempt_failures(shopper, LOCK_AFTER_FAILURES - 1)
+    attempt = attempt_make(shopper)
+
+    stopped = attempt_stop_signed_out(attempt_id=attempt.pk)
+
+    assert (stopped.status, stopped.reason) == (Status.EXPIRED, Reason.SIGNED_OUT)
+    assert decisions == [(attempt.pk, Status.EXPIRED, Reason.SIGNED_OUT)]
+    assert face_lock_of(shopper).failures == LOCK_AFTER_FAILURES - 1
+    assert attempt_state(stopped)["message"] == (
+        "You signed out, so this face check stopped."
+    )
+
+
+def _signed_in(user) -> tuple[Client, str]:
+    client = Client()
+    client.force_login(user)
+    return client, client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def test_session_signed_in_until_the_shopper_signs_out(shopper):
+    client, session_key = _signed_in(shopper)
+    assert session_signed_in(session_key=session_key, user_id=shopper.pk)
+
+    client.logout()
+
+    assert not session_signed_in(session_key=session_key, user_id=shopper.pk)
+
+
+def test_session_signed_in_ends_with_a_password_change_elsewhere(shopper):
+    _, session_key = _signed_in(shopper)
+
+    shopper.set_password("changed in another browser")
+    shopper.save()
+
+    assert not session_signed_in(session_key=session_key, user_id=shopper.pk)
+
+
+def test_session_signed_in_is_false_for_someone_elses_session(shopper, other_shopper):
+    _, session_key = _signed_in(other_shopper)
+
+    assert not session_signed_in(session_key=session_key, user_id=shopper.pk)
+    assert not session_signed_in(session_key="", user_id=shopper.pk)
+    assert not session_signed_in(session_key="no-such-session", user_id=shopper.pk)
+
+
+def _smile_on_cue(attempt, *, session_key: str) -> VerificationAttempt:
+    """Neutral, the prompt, then a smile a human reaction time later."""
+    t0 = time.time()
+    steps = [
+        (OBAMA, t0),
+        (OBAMA, t0 + 0.1),
+        (OBAMA, t0 + 0.2),
+        (OBAMA, t0 + 2.5),
+        (OBAMA_PORTRAIT, t0 + 3.0),
+    ]
+    for seq, (name, at) in enumerate(steps, start=1):
+        attempt_process_frame(
+            attempt_id=attempt.pk,
+            frame=Frame(
+                data=frame_jpeg(name), received_at=at, seq=seq, session_key=session_key
+            ),
+        )
+    return _reload(attempt)
+
+
+def test_a_smile_through_a_signed_in_session_is_approved(enrolled):
+    _, session_key = _signed_in(enrolled)
+
+    stored = _smile_on_cue(_start(enrolled), session_key=session_key)
+
+    assert (stored.status, stored.reason) == (
+        Status.APPROVED,
+        Reason.MATCHED_AND_SMILED,
+    )
+
+
+def test_a_smile_through_a_session_signed_out_since_is_never_approved(
+    enrolled, decisions
+):
+    """Frames taken in the second before the socket notices the sign-out carry
+    their session: the approval looks at it and stops the attempt instead."""
+    client, session_key = _signed_in(enrolled)
+    attempt = _start(enrolled)
+    client.logout()
+
+    stored = _smile_on_cue(attempt, session_key=session_key)
+
+    assert (stored.status, stored.reason) == (Status.EXPIRED, Reason.SIGNED_OUT)
+    assert decisions == [(attempt.pk, Status.EXPIRED, Reason.SIGNED_OUT)]
+    assert face_lock_of(enrolled).failures == 0

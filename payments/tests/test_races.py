@@ -6,7 +6,6 @@ calls meet in the database rather than in connection setup, and closed when it e
 
 import threading
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -27,6 +26,7 @@ from payments.services import (
 )
 from shop.exceptions import OutOfStock
 from shop.models import CartItem, Order, Product
+from shop.tests.concurrency import JOIN_TIMEOUT, run_together
 from shop.tests.factories import ProductFactory, UserFactory
 
 from .conftest import balance_of, check_invariants, wallets_total
@@ -36,48 +36,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 D = Decimal
 ZERO = D("0")
-JOIN_TIMEOUT = 60
-
-
-@dataclass
-class Outcome:
-    value: object = None
-    error: BaseException | None = None
-
-    @property
-    def ok(self):
-        return self.error is None
-
-
-def run_together(calls, *, on_release=None) -> list[Outcome]:
-    """Run each call in its own thread, all released at once; return their outcomes.
-
-    `on_release` runs once, in one of the threads, after all have arrived at the
-    barrier and before any is let go.
-    """
-    barrier = threading.Barrier(len(calls), action=on_release)
-    outcomes = [Outcome() for _ in calls]
-
-    def work(index, call):
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=JOIN_TIMEOUT)
-            outcomes[index].value = call()
-        except BaseException as exc:  # reported to the test, which asserts on it
-            outcomes[index].error = exc
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=work, args=(i, call), daemon=True)
-        for i, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return outcomes
 
 
 def _non_system_total():

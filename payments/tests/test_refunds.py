@@ -25,11 +25,11 @@ from payments.services import (
 from shop.exceptions import LineNotPending
 from shop.models import Order, OrderLine, Product
 from shop.services import order_line_ship
+from shop.tests.concurrency import run_together
 from shop.tests.factories import ProductFactory, UserFactory
 
 from .conftest import balance_of, check_invariants
 from .factories import order_place
-from .test_races import run_together
 
 D = Decimal
 ZERO = D("0")
