@@ -12,12 +12,15 @@
   const MAX_WIDTH = 640;
   const JPEG_QUALITY = 0.8;
   const MAX_BUFFERED = 512 * 1024;
+  const POLL_MS = 2500;
+  const RECONNECT_MAX_MS = 3000;
   const deadline = Date.parse(status.dataset.deadline);
   const FINAL = ["approved", "declined", "expired", "locked", "error"];
   let socket = null;
   let stream = null;
   let sender = null;
   let reconnects = 0;
+  let poller = null;
   const finalOnArrival = FINAL.indexOf(status.dataset.state) >= 0;
   let finished = false;
   const canvas = document.createElement("canvas");
@@ -46,6 +49,8 @@
     sender = null;
     if (stream) stream.getTracks().forEach((track) => track.stop());
     stream = null;
+    if (poller) window.clearInterval(poller);
+    poller = null;
   }
 
   function sendFrame() {
@@ -74,45 +79,74 @@
     }
   }
 
+  // Close codes 4400-4499 mean the server refused this page (logged out, not the
+  // owner, bad frames): reconnecting would be refused again.
+  function refused(code) {
+    return code >= 4400 && code < 4500;
+  }
+
   function connect() {
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + window.location.host + status.dataset.wsUrl);
     socket.binaryType = "arraybuffer";
     socket.addEventListener("message", onMessage);
     socket.addEventListener("open", () => {
+      reconnects = 0;
       if (!sender) sender = window.setInterval(sendFrame, 1000 / FRAMES_PER_SECOND);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (finished) return;
-      if (reconnects < 1 && Date.now() < deadline) {
-        reconnects += 1;
-        show("connecting", "Reconnecting…");
-        window.setTimeout(connect, 500);
-      } else {
-        readTruth();
-      }
+      show("connecting", "Reconnecting…");
+      // The verdict may have been stored while the socket was down: ask first.
+      readTruth().then((final) => {
+        if (final) return;
+        if (refused(event.code) || Date.now() >= deadline) {
+          lost();
+        } else {
+          // The server may be restarting: back off, and keep trying until the deadline.
+          const delay = Math.min(RECONNECT_MAX_MS, 500 * 2 ** reconnects);
+          reconnects += 1;
+          window.setTimeout(connect, delay);
+        }
+      });
     });
   }
 
-  // The database is the truth: after a lost socket or the deadline, ask it.
+  // The database is the truth: read it after a lost socket, at the deadline, and every
+  // few seconds while streaming, in case a pushed verdict never arrived. Resolves to
+  // true once the page shows a final state.
   function readTruth() {
-    fetch(status.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then((response) => response.json())
+    return fetch(status.dataset.statusUrl, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then((response) => (response.ok ? response.json() : null))
       .then((data) => {
-        if (data.final) {
-          finish(data.state, data.message);
-        } else {
-          finish("error", "Lost contact with the server. Try again, or confirm with your password.");
-        }
+        if (data && data.final) finish(data.state, data.message);
+        return finished;
       })
-      .catch(() => finish("error", "Lost contact with the server. Try again, or confirm with your password."));
+      .catch(() => false);
+  }
+
+  function lost() {
+    finish("error", "Lost contact with the server. Try again, or confirm with your password.");
+  }
+
+  function afterDeadline(tries) {
+    // The server expires the attempt at its deadline; give it a moment, then give up.
+    readTruth().then((final) => {
+      if (final) return;
+      if (tries > 0) window.setTimeout(() => afterDeadline(tries - 1), 2000);
+      else lost();
+    });
   }
 
   function tick() {
     const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
     countdown.textContent = left;
     if (left === 0 && !finished) {
-      window.setTimeout(readTruth, 1500); // the server expires it; give it a moment
+      window.clearInterval(poller);
+      window.setTimeout(() => afterDeadline(4), 1500);
       return;
     }
     if (!finished) window.setTimeout(tick, 250);
@@ -134,6 +168,7 @@
       video.srcObject = media;
       show("connecting", "Connecting…");
       connect();
+      poller = window.setInterval(readTruth, POLL_MS);
     })
     .catch((error) => {
       const name = error && error.name;

@@ -303,27 +303,37 @@ def live_shop(transactional_db, daphne_server):
 # Browser -----------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def face_clips(tmp_path_factory):
+    from .face import face_clips
+
+    return face_clips(tmp_path_factory.mktemp("face-clips"))
+
+
 @pytest.fixture
-def camera_clip():
-    """The Y4M clip Chromium plays as its webcam, or None for no camera at all.
+def camera_clip(request):
+    """The Y4M clip Chromium plays as its webcam, or None for no camera at all: the
+    one a test's `clip` marker names (tests/e2e/face.py), or a module's own."""
+    marker = request.node.get_closest_marker("clip")
+    if marker is None:
+        return None
+    return request.getfixturevalue("face_clips")[marker.args[0]]
 
-    A test module that needs a camera overrides this fixture (see tests/e2e/clips.py).
-    """
-    return None
 
-
-def camera_args(clip: Path | None) -> list[str]:
+def camera_args(clip: Path | None, *, allowed: bool = True) -> list[str]:
+    """Chromium's flags for a fake webcam playing `clip`; without `allowed`, the
+    camera is there but the shopper refuses it (the permission is denied)."""
     if clip is None:
         return []
-    return [
-        "--use-fake-ui-for-media-stream",
+    allow = ["--use-fake-ui-for-media-stream"] if allowed else []
+    return allow + [
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={clip}",
     ]
 
 
 @pytest.fixture
-def browser(monkeypatch, camera_clip):
+def browser(request, monkeypatch, camera_clip):
     """Chromium, one per test: Playwright's sync API keeps an event loop running in
     this thread, which must not outlive the test."""
     from playwright.sync_api import sync_playwright
@@ -335,7 +345,12 @@ def browser(monkeypatch, camera_clip):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS + camera_args(camera_clip)
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS
+            + camera_args(
+                camera_clip,
+                allowed=not request.node.get_closest_marker("camera_blocked"),
+            ),
         )
         try:
             yield chromium

@@ -1,0 +1,94 @@
+"""What the face-payment browser tests share: the clips, the enrolled shopper with an
+order, and the steps from the order page to the face page."""
+
+import re
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from faceauth.models import VerificationAttempt
+from faceauth.services import consent_give, face_enroll
+from payments.models import Payment, Transfer
+from payments.services import wallet_for_user, wallet_topup
+from shop.tests.factories import PASSWORD, ProductFactory, UserFactory
+
+from .clips import FACES, clip_of, photo_frame, write_y4m
+from .steps import log_in
+from .test_expiry import place_order
+
+NEUTRAL = "people/obama/obama_neutral.jpg"
+SMILING = "people/obama/obama_smiling_portrait.jpg"
+FINAL_STATES = re.compile("approved|declined|expired|locked|error")
+BALANCE = Decimal("500.00")
+PRICE = Decimal("88.00")
+
+
+def face_clips(folder) -> dict:
+    """The fake webcam clips, by the name a test's `clip` marker gives."""
+    two = photo_frame("other/two_people_obama_biden.jpg", face_width=110)
+    return {
+        "obama-smiles": clip_of(folder / "obama.y4m", [(NEUTRAL, 3), (SMILING, 2)]),
+        "biden-smiles": clip_of(
+            folder / "biden.y4m",
+            [
+                ("people/biden/biden_standing.jpg", 3),
+                ("people/biden/biden_smiling.jpg", 2),
+            ],
+        ),
+        "still-smile": clip_of(folder / "still.y4m", [(SMILING, 5)]),
+        "two-people": write_y4m(folder / "two.y4m", [two] * 30),
+    }
+
+
+def enrolled_shopper_with_order(username: str = "ada"):
+    """A shopper enrolled with Obama's photos, ¥500 in the wallet, and an order of
+    one ¥88 teapot awaiting confirmation."""
+    user = UserFactory(username=username)
+    wallet_topup(user=user, amount=BALANCE)
+    consent_give(user=user)
+    face_enroll(
+        user=user,
+        images=[(FACES / NEUTRAL).read_bytes(), (FACES / SMILING).read_bytes()],
+    )
+    product = ProductFactory(title="Jade Teapot", price=PRICE, stock=5)
+    order = place_order(user=user, product=product, quantity=1)
+    return user, order
+
+
+def pay_with_face(page, order, screenshot=None, *, username="ada"):
+    """From the order page, log in, press "Pay with my face"; the face-status element."""
+    page.goto(f"/orders/{order.number}/")
+    log_in(page, username=username, password=PASSWORD)
+    page.get_by_role("button", name="Pay with my face").click()
+    expect(page).to_have_url(re.compile(rf"/orders/{order.number}/face/"))
+    status = page.get_by_test_id("face-status")
+    expect(status).to_have_attribute(
+        "data-ws-url", re.compile(r"^/ws/face/[0-9a-f-]+/$")
+    )
+    expect(status).to_have_attribute(
+        "data-state", re.compile("streaming|challenge|" + FINAL_STATES.pattern)
+    )
+    if screenshot:
+        screenshot(page, "face-page")
+    return status
+
+
+def attempt_of(order) -> VerificationAttempt:
+    """The order's face check (the newest, when the shopper tried again)."""
+    return VerificationAttempt.objects.filter(reference=order.number).latest("pk")
+
+
+def assert_never_paid(user, order):
+    payment = Payment.objects.get(order=order)
+    assert payment.status == Payment.Status.AWAITING_CONFIRMATION
+    assert wallet_for_user(user=user).balance == BALANCE
+    assert not Transfer.objects.filter(payment=payment).exists()
+
+
+def assert_paid_once(user, order):
+    payment = Payment.objects.get(order=order)
+    assert payment.status == Payment.Status.APPROVED
+    assert payment.method == Payment.Method.FACE
+    assert wallet_for_user(user=user).balance == BALANCE - PRICE
+    assert Transfer.objects.filter(payment=payment).count() == 1
+    return payment
