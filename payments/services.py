@@ -324,6 +324,29 @@ def payment_expire(*, payment) -> Payment:
     return payment
 
 
+def payments_apply_face_verdicts() -> int:
+    """Apply approved face checks whose payment is still open: the answer to the
+    `attempt_decided` signal failed (the database went away mid-way, say), so the
+    verdict is stored but no money moved. Once per payment, as always; run by
+    celery beat. Returns how many payments it approved."""
+    open_orders = Payment.objects.filter(
+        status=Payment.Status.AWAITING_CONFIRMATION, deadline__gt=timezone.now()
+    ).values("order__number")
+    unapplied = VerificationAttempt.objects.filter(
+        status=VerificationAttempt.Status.APPROVED,
+        purpose=VerificationAttempt.Purpose.PAYMENT,
+        reference__in=open_orders,
+    )
+    applied = 0
+    for attempt in unapplied:
+        if payment_confirm_with_face(attempt=attempt) is not None:
+            applied += 1
+            logger.warning(
+                "Order #%s: face approval applied late, by the sweep", attempt.reference
+            )
+    return applied
+
+
 def payments_expire_overdue() -> int:
     """Expire every open payment past its deadline; return how many expired."""
     overdue = Payment.objects.filter(

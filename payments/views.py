@@ -157,7 +157,7 @@ class OrderDetailView(LoginRequiredMixin, TemplateView):
 
 # An approved face check is applied to its payment within milliseconds; after this
 # long, an open payment means it could not be (for example the wallet ran dry).
-FACE_FINISHING_SECONDS = 10
+FACE_FINISHING_SECONDS = 30  # the sweep retries every 10 s (apply_face_verdicts)
 
 
 def _face_finishing(order, user) -> bool:

@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.expire_overdue_payments",
         "schedule": 30.0,
     },
+    # A face approval whose payment could not be applied at once is retried.
+    "apply-face-verdicts": {
+        "task": "payments.tasks.apply_face_verdicts",
+        "schedule": 10.0,
+    },
 }
 
 # How long a placed order waits for the shopper's confirmation before it expires

@@ -262,7 +262,18 @@ def attempt_decide(
         "Attempt %s: %s (%s)", attempt.public_id, attempt.status, attempt.reason
     )
     attempt_push(attempt.public_id, attempt_state(attempt))
-    attempt_decided.send(sender=VerificationAttempt, attempt=attempt)
+    # The verdict is stored whatever a receiver does: a failing one is logged, and
+    # must catch up on its own (payments sweeps approvals it could not apply).
+    for receiver, result in attempt_decided.send_robust(
+        sender=VerificationAttempt, attempt=attempt
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "Attempt %s: %r failed on the verdict",
+                attempt.public_id,
+                receiver,
+                exc_info=result,
+            )
     return attempt
 
 

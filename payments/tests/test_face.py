@@ -8,6 +8,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from faceauth.tests.factories import (
     attempt_make_overdue,
     face_enrol,
 )
+from payments import services
 from payments.models import Payment, Transfer
 from payments.services import (
     payment_cancel,
@@ -30,6 +32,7 @@ from payments.services import (
     wallet_for_user,
     wallet_topup,
 )
+from payments.tasks import apply_face_verdicts
 from shop.models import Order
 from shop.tests.factories import ProductFactory
 from shop.tests.helpers import messages_of
@@ -506,6 +509,63 @@ def test_the_same_approval_announced_again_moves_no_more_money(
     assert_invariants()
 
 
+def test_an_approval_that_failed_to_apply_is_applied_by_the_sweep_once(
+    payment, two_merchant_attempt, shopper_wallet, monkeypatch, assert_invariants
+):
+    def database_gone(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "payment_approve", database_gone)
+    decided = _approve(two_merchant_attempt)  # the verdict is stored all the same
+    assert decided.status == Status.APPROVED
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.AWAITING_CONFIRMATION
+    monkeypatch.undo()
+
+    assert apply_face_verdicts() == 1
+    assert apply_face_verdicts() == 0
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.APPROVED
+    assert payment.evidence["attempt"] == str(decided.public_id)
+    assert _payment_transfers(payment) == 1
+    assert balance_of(shopper_wallet) == Decimal("909.00")
+    assert_invariants()
+
+
+def test_the_sweep_applies_only_the_shoppers_own_approved_checks(
+    payment, two_merchant_attempt, other_shopper
+):
+    attempt_decide(
+        attempt=two_merchant_attempt, status=Status.DECLINED, reason=Reason.NO_MATCH
+    )
+    # Someone else's approved check naming this order changes nothing either.
+    attempt_make(
+        other_shopper,
+        reference=payment.order.number,
+        status=Status.APPROVED,
+        reason=Reason.MATCHED_AND_SMILED,
+    )
+
+    assert apply_face_verdicts() == 0
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.AWAITING_CONFIRMATION
+
+
+def test_the_sweep_never_applies_an_approval_past_the_payment_deadline(
+    payment, two_merchant_attempt, monkeypatch
+):
+    monkeypatch.setattr(services, "payment_approve", lambda **kwargs: 1 / 0)
+    _approve(two_merchant_attempt)
+    monkeypatch.undo()
+    payment_make_overdue(payment)
+
+    assert apply_face_verdicts() == 0
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.AWAITING_CONFIRMATION
+    assert _payment_transfers(payment) == 0
+
+
 @pytest.mark.parametrize(
     ("status", "reason"),
     [
@@ -679,7 +739,7 @@ def test_order_page_stops_saying_finishing_when_an_approval_could_not_be_applied
     VerificationAttempt.objects.filter(pk=face_attempt.pk).update(
         status=Status.APPROVED,
         reason=Reason.MATCHED_AND_SMILED,
-        decided_at=timezone.now() - timedelta(seconds=30),
+        decided_at=timezone.now() - timedelta(seconds=60),
     )
 
     page = shopper_client.get(order.get_absolute_url()).content.decode()
