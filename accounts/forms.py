@@ -28,7 +28,8 @@ class SignUpForm(UserCreationForm):
 
 
 class ThrottledLoginMixin:
-    """Refuse a locked username or address before any password check.
+    """Count the attempt before the password check; refuse a locked username or
+    address, or one with its limit's worth of checks already failed or under way.
 
     For Django's authentication forms (they carry the request); `retry_after` holds
     the seconds to wait once the form was refused that way (error code "throttled").
@@ -40,17 +41,18 @@ class ThrottledLoginMixin:
         username = self.cleaned_data.get("username")
         address = throttle.client_address(self.request)
         try:
-            throttle.login_check(username=username, address=address)
-            try:
-                cleaned_data = super().clean()
-            except forms.ValidationError as error:
-                if getattr(error, "code", None) == "invalid_login":
-                    throttle.login_failure_record(username=username, address=address)
-                raise
+            with throttle.login_attempt(username=username, address=address) as attempt:
+                try:
+                    cleaned_data = super().clean()
+                except forms.ValidationError as error:
+                    if getattr(error, "code", None) == "invalid_login":
+                        attempt.fail()
+                    raise
+                if self.get_user() is not None:  # else no password was checked
+                    attempt.succeed()
         except TooManyAttempts as refused:
             self.retry_after = refused.retry_after
             raise forms.ValidationError(str(refused), code="throttled") from None
-        throttle.login_success_record(username=username)
         return cleaned_data
 
 
@@ -69,12 +71,14 @@ class ThrottledPasswordChangeForm(PasswordChangeForm):
     def clean_old_password(self):
         username = self.user.get_username()
         try:
-            throttle.login_check(username=username, address="")
-            try:
-                return super().clean_old_password()
-            except forms.ValidationError as error:
-                if error.code == "password_incorrect":
-                    throttle.login_failure_record(username=username, address="")
-                raise
+            with throttle.login_attempt(username=username, address="") as attempt:
+                try:
+                    old_password = super().clean_old_password()
+                except forms.ValidationError as error:
+                    if error.code == "password_incorrect":
+                        attempt.fail()
+                    raise
+                attempt.succeed()
         except TooManyAttempts as refused:
             raise forms.ValidationError(str(refused), code="throttled") from None
+        return old_password

@@ -6,6 +6,10 @@ locks the subject for `lockout` seconds. A locked subject is refused before any
 password is checked, whether or not the account exists, so a lock-out tells an
 attacker nothing about which usernames are real.
 
+A sign-in is counted before its password is checked (`login_attempt`), atomically
+in the cache: checks under way fill the count as failures do, so guesses sent all
+at once get no more checks than guesses sent one by one.
+
 Subjects are stored as keyed hashes, never as typed (no usernames or emails in
 Redis). If the cache is down nothing is counted and nobody is locked out: signing
 in matters more than throttling it, and the error is logged.
@@ -117,72 +121,178 @@ def locked_for(limit: Limit, subject: str) -> int:
     return max(0, math.ceil(until - clock()))
 
 
-def record(limit: Limit, subject: str) -> int:
-    """Count one event; return the seconds of the lock-out it starts, else 0."""
-    if not subject:
-        return 0
-    now = clock()
-    bucket = _key(limit, subject, str(int(now // limit.window)))
+def _bucket(limit: Limit, subject: str) -> str:
+    """The key counting `subject`'s events of the current window."""
+    return _key(limit, subject, str(int(clock() // limit.window)))
+
+
+def _increment(limit: Limit, bucket: str) -> int:
+    """Add one to `bucket` atomically, creating it for one window; the new count."""
+    if cache.add(bucket, 1, timeout=limit.window + 1):
+        return 1
     try:
-        if cache.add(bucket, 1, timeout=limit.window + 1):
-            count = 1
-        else:
-            count = cache.incr(bucket)
-        if count < limit.count:
-            return 0
-        cache.set(
-            _key(limit, subject, "lock"), now + limit.lockout, timeout=limit.lockout + 1
-        )
-    except ValueError:  # the bucket expired between add and incr: a new window
-        return 0
-    except Exception:  # noqa: BLE001 - the cache is down: do not lock anyone out
-        logger.warning("Throttle %s: cache unavailable", limit.name, exc_info=True)
-        return 0
+        return cache.incr(bucket)
+    except ValueError:  # the bucket expired between add and incr
+        cache.add(bucket, 1, timeout=limit.window + 1)
+        return 1
+
+
+def _lock(limit: Limit, subject: str, count: int) -> int:
+    """Lock `subject` out under `limit`; return the seconds of the lock-out."""
+    cache.set(
+        _key(limit, subject, "lock"),
+        clock() + limit.lockout,
+        timeout=limit.lockout + 1,
+    )
     logger.warning(
         "Throttle %s: locked for %s s after %s events", limit.name, limit.lockout, count
     )
     return limit.lockout
 
 
-def forget(limit: Limit, subject: str) -> None:
-    """Drop the count of the current window for `subject` (not a lock-out)."""
-    bucket = _key(limit, subject, str(int(clock() // limit.window)))
+def record(limit: Limit, subject: str) -> int:
+    """Count one event; return the seconds of the lock-out it starts, else 0."""
+    if not subject:
+        return 0
     try:
-        cache.delete(bucket)
-    except Exception:  # noqa: BLE001 - nothing to forget without a cache
+        count = _increment(limit, _bucket(limit, subject))
+        return _lock(limit, subject, count) if count >= limit.count else 0
+    except Exception:  # noqa: BLE001 - the cache is down: do not lock anyone out
         logger.warning("Throttle %s: cache unavailable", limit.name, exc_info=True)
+        return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Counted:
+    """One attempt's share of a counter."""
+
+    limit: Limit
+    subject: str
+    bucket: str
+    count: int  # the counter's value once this attempt was added
+    forget_on_success: bool  # else a success gives back only its own share
+
+
+class LoginAttempt:
+    """One password check, counted before it runs: see `login_attempt`."""
+
+    def __init__(self, *, username: str | None, address: str):
+        self._subjects = [
+            (limit_get("login_username"), username or "", True),
+            (limit_get("login_address"), address or "", False),
+        ]
+        self._counted: list[_Counted] = []
+        self._settled = False
+
+    def __enter__(self) -> "LoginAttempt":
+        wait = max(locked_for(limit, subject) for limit, subject, _ in self._subjects)
+        if wait:
+            raise TooManyAttempts(retry_after=wait)
+        for limit, subject, forget_on_success in self._subjects:
+            if not subject:
+                continue
+            bucket = _bucket(limit, subject)
+            try:
+                count = _increment(limit, bucket)
+            except Exception:  # noqa: BLE001 - the cache is down: let them try
+                logger.warning(
+                    "Throttle %s: cache unavailable", limit.name, exc_info=True
+                )
+                continue
+            self._counted.append(
+                _Counted(limit, subject, bucket, count, forget_on_success)
+            )
+        # Failures and checks under way fill the count: this one is one too many.
+        over = [c for c in self._counted if c.count > c.limit.count]
+        if over:
+            _give_back(self._counted)
+            raise TooManyAttempts(retry_after=_lock_all(over))
+        return self
+
+    def fail(self) -> None:
+        """Keep the counts (a wrong password); raise TooManyAttempts if that
+        reaches a limit, starting its lock-out."""
+        self._settled = True
+        wait = _lock_all([c for c in self._counted if c.count >= c.limit.count])
+        if wait:
+            raise TooManyAttempts(retry_after=wait)
+
+    def succeed(self) -> None:
+        """Forget the username's failures (its owner knew the password) and give
+        back the address's share: the address limit counts failures only.
+
+        The address keeps its earlier failures, so one valid account cannot launder
+        those of a stuffing run.
+        """
+        self._settled = True
+        _forget([c for c in self._counted if c.forget_on_success])
+        _give_back([c for c in self._counted if not c.forget_on_success])
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if not self._settled:  # no password was checked, or the check broke
+            _give_back(self._counted)
+
+
+def _lock_all(counted: list[_Counted]) -> int:
+    """Lock out each subject of `counted`; the longest wait, 0 without a cache."""
+    wait = 0
+    for c in counted:
+        try:
+            wait = max(wait, _lock(c.limit, c.subject, c.count))
+        except Exception:  # noqa: BLE001 - the cache is down: do not lock anyone out
+            logger.warning(
+                "Throttle %s: cache unavailable", c.limit.name, exc_info=True
+            )
+    return wait
+
+
+def _give_back(counted: list[_Counted]) -> None:
+    """Take one attempt's share back out of each counter."""
+    for c in counted:
+        try:
+            cache.decr(c.bucket)
+            # Had the bucket just been forgotten, decr made it anew without expiry.
+            cache.touch(c.bucket, c.limit.window + 1)
+        except ValueError:  # forgotten or expired: nothing to give back
+            pass
+        except Exception:  # noqa: BLE001 - the cache is down
+            logger.warning(
+                "Throttle %s: cache unavailable", c.limit.name, exc_info=True
+            )
+
+
+def _forget(counted: list[_Counted]) -> None:
+    """Drop the whole count of each counter (not a lock-out)."""
+    for c in counted:
+        try:
+            cache.delete(c.bucket)
+        except Exception:  # noqa: BLE001 - nothing to forget without a cache
+            logger.warning(
+                "Throttle %s: cache unavailable", c.limit.name, exc_info=True
+            )
 
 
 # --- the policies the views apply ----------------------------------------------------
 
 
-def login_check(*, username: str | None, address: str) -> None:
-    """Raise TooManyAttempts if this username or address may not sign in now."""
-    wait = max(
-        locked_for(limit_get("login_address"), address),
-        locked_for(limit_get("login_username"), username or ""),
-    )
-    if wait:
-        raise TooManyAttempts(retry_after=wait)
+def login_attempt(*, username: str | None, address: str) -> LoginAttempt:
+    """Count a sign-in attempt before its password is checked, as a context manager.
 
+    Entering counts the attempt against the username and the address ("" for none)
+    and raises TooManyAttempts if either is locked, or already has as many checks
+    under way or failed as its limit allows (that starts its lock-out): parallel
+    guesses get no more checks than sequential ones. Inside, call `fail()` after a
+    wrong password (it raises TooManyAttempts if this failure starts a lock-out) or
+    `succeed()` after a right one; an attempt left without either, because no
+    password was checked or an error broke out, is not counted.
 
-def login_failure_record(*, username: str, address: str) -> None:
-    """Count a wrong password; raise TooManyAttempts if it starts a lock-out."""
-    wait = max(
-        record(limit_get("login_username"), username),
-        record(limit_get("login_address"), address),
-    )
-    if wait:
-        raise TooManyAttempts(retry_after=wait)
-
-
-def login_success_record(*, username: str) -> None:
-    """Forget the username's recent failures: its owner knew the password.
-
-    The address keeps its count, so one valid account cannot launder the failures
-    of a stuffing run.
+        with throttle.login_attempt(username=username, address=address) as attempt:
+            if not user.check_password(password):
+                attempt.fail()
+                raise WrongPassword
+            attempt.succeed()
     """
-    forget(limit_get("login_username"), username)
+    return LoginAttempt(username=username, address=address)
 
 
 def password_reset_check(*, email: str, address: str) -> None:

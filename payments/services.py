@@ -229,19 +229,19 @@ def payment_confirm_with_password(*, payment, user, password) -> Payment:
     # so a stolen session cannot try passwords at checkout instead.
     username = user.get_username()
     try:
-        throttle.login_check(username=username, address="")
-        if not password or not user.check_password(password):
-            logger.warning(
-                "Order #%s: wrong password at confirmation", payment.order.number
-            )
-            if password:
-                throttle.login_failure_record(username=username, address="")
-            raise WrongPassword("That password is not right. Nothing was charged.")
+        with throttle.login_attempt(username=username, address="") as attempt:
+            if not password or not user.check_password(password):
+                logger.warning(
+                    "Order #%s: wrong password at confirmation", payment.order.number
+                )
+                if password:  # an empty one was not checked: it does not count
+                    attempt.fail()
+                raise WrongPassword("That password is not right. Nothing was charged.")
+            attempt.succeed()
     except TooManyAttempts as exc:
         raise PasswordLocked(
             f"{exc} Nothing was charged.", retry_after=exc.retry_after
         ) from exc
-    throttle.login_success_record(username=username)
     return payment_approve(
         payment=payment,
         method=Payment.Method.PASSWORD,

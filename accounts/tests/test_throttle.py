@@ -4,10 +4,19 @@ Counters live in the real test Redis, each test under a key prefix of its own
 (conftest.py); the `clock` fixture moves the throttle's time instead of sleeping.
 """
 
+import threading
+import time
+
 import pytest
+import redis
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.core import mail
+from django.forms.forms import NON_FIELD_ERRORS
 
 from accounts import throttle
+from accounts.forms import LoginForm
+from shop.tests.concurrency import run_together
 from shop.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,6 +171,18 @@ def test_sign_in_still_works_when_the_cache_is_down(
     assert _login(client, "ada", password).status_code == 302
 
 
+def test_every_throttle_key_expires(client, shopper, password, clock):
+    _fail(client, "ada", 3)
+    _login(client, "ada", password)  # forgets ada's count, gives back the address's
+    _login(client, "ada", "")  # counted, then given back
+    _fail(client, "bob", 6)  # locked
+
+    store = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    keys = list(store.scan_iter(f"*{settings.AUTH_THROTTLE_PREFIX}:*"))
+    assert len(keys) >= 3
+    assert all(store.ttl(key) > 0 for key in keys)
+
+
 @pytest.mark.parametrize(
     ("remote_addr", "counted_as"),
     [
@@ -208,6 +229,63 @@ def test_wrong_admin_passwords_count_towards_the_lock(client, db, password, cloc
         client.post("/admin/login/", {"username": "root", "password": "wrong"})
 
     assert _login(client, "root", password).status_code == 429
+
+
+# Parallel guesses ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def slow_wrong_passwords(monkeypatch):
+    """Every password check of the login form takes 0.2 s, as a real hash does, and
+    fails; returns the usernames checked, one per check."""
+    checked = []
+    lock = threading.Lock()
+
+    def authenticate(request=None, **credentials):
+        with lock:
+            checked.append(credentials["username"])
+        time.sleep(0.2)
+
+    monkeypatch.setattr(auth_forms, "authenticate", authenticate)
+    return checked
+
+
+def _login_form(rf, username, address):
+    request = rf.post(LOGIN_URL, REMOTE_ADDR=address)
+    return LoginForm(request, data={"username": username, "password": "wrong"})
+
+
+def _throttled(forms):
+    return [form for form in forms if form.has_error(NON_FIELD_ERRORS, "throttled")]
+
+
+def test_parallel_wrong_passwords_for_one_username_get_five_checks_at_most(
+    rf, clock, slow_wrong_passwords
+):
+    # A botnet: one username, twenty addresses, all at once.
+    forms = [_login_form(rf, "ada", f"198.51.100.{n}") for n in range(20)]
+
+    outcomes = run_together([form.is_valid for form in forms])
+
+    assert [(o.error, o.value) for o in outcomes] == [(None, False)] * 20
+    checks = len(slow_wrong_passwords)
+    assert checks <= 5, f"{checks} passwords checked in parallel"
+    assert len(_throttled(forms)) >= 20 - checks
+    assert not _login_form(rf, "ada", "192.0.2.1").is_valid()
+    assert len(slow_wrong_passwords) == checks  # locked: no check
+
+
+def test_parallel_wrong_passwords_from_one_address_get_twenty_checks_at_most(
+    rf, clock, slow_wrong_passwords
+):
+    forms = [_login_form(rf, f"user{n}", "192.0.2.10") for n in range(40)]
+
+    outcomes = run_together([form.is_valid for form in forms])
+
+    assert [(o.error, o.value) for o in outcomes] == [(None, False)] * 40
+    checks = len(slow_wrong_passwords)
+    assert checks <= 20, f"{checks} passwords checked in parallel"
+    assert len(_throttled(forms)) >= 40 - checks
 
 
 # Password reset ----------------------------------------------------------------------

@@ -20,8 +20,8 @@ THROTTLED = error(
 class TokenView(APIView):
     """Trade a username and password for an API token; delete it to sign out.
 
-    Throttled like the login form (accounts/throttle.py): a locked username or
-    address is refused before the password is checked.
+    Throttled like the login form (accounts/throttle.py): the attempt is counted
+    before the password is checked, and a locked username or address refused.
     """
 
     def get_permissions(self):
@@ -50,19 +50,18 @@ class TokenView(APIView):
             data=request.data, context={"request": request}
         )
         try:
-            throttle.login_check(username=username, address=address)
-            if not serializer.is_valid():
-                # Only a wrong username or password counts, not a malformed body.
-                if username and "non_field_errors" in serializer.errors:
-                    throttle.login_failure_record(username=username, address=address)
-                raise ValidationError(serializer.errors)
+            with throttle.login_attempt(username=username, address=address) as attempt:
+                if not serializer.is_valid():
+                    # Only a wrong username or password counts, not a malformed body.
+                    if username and "non_field_errors" in serializer.errors:
+                        attempt.fail()
+                    raise ValidationError(serializer.errors)
+                attempt.succeed()
         except TooManyAttempts as refused:
             raise Throttled(
                 wait=refused.retry_after, detail="Too many sign-in attempts."
             ) from None
-        user = serializer.validated_data["user"]
-        throttle.login_success_record(username=username)
-        token = token_for_user(user=user)
+        token = token_for_user(user=serializer.validated_data["user"])
         return Response(TokenSerializer(token).data)
 
     @extend_schema(

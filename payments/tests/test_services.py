@@ -1,5 +1,7 @@
 """Wallets, the ledger, checkout and payment transitions, through their services."""
 
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -34,6 +36,7 @@ from payments.tasks import expire_overdue_payments
 from shop.cart import CartSession
 from shop.exceptions import CartEmpty, OutOfStock
 from shop.models import Cart, CartItem, Order, Product
+from shop.tests.concurrency import run_together
 from shop.tests.factories import ProductFactory, UserFactory
 
 from .conftest import balance_of
@@ -612,6 +615,36 @@ def test_the_right_password_forgets_earlier_wrong_ones(
         payment_confirm_with_password(
             payment=other.payment, user=funded_shopper, password="guess"
         )
+
+
+def test_parallel_wrong_passwords_at_confirmation_get_five_checks_at_most(
+    payment, funded_shopper, monkeypatch
+):
+    checked = []
+    lock = threading.Lock()
+
+    def check_password(raw_password):  # as slow as a real hash, and wrong
+        with lock:
+            checked.append(raw_password)
+        time.sleep(0.2)
+        return False
+
+    monkeypatch.setattr(funded_shopper, "check_password", check_password)
+    assert payment.order.number  # loaded here: the threads see no test rows
+
+    outcomes = run_together(
+        [
+            lambda: payment_confirm_with_password(
+                payment=payment, user=funded_shopper, password="guess"
+            )
+        ]
+        * 20
+    )
+
+    errors = [type(outcome.error) for outcome in outcomes]
+    assert set(errors) <= {WrongPassword, PasswordLocked}
+    assert len(checked) <= 5, f"{len(checked)} passwords checked in parallel"
+    assert errors.count(WrongPassword) < 5
 
 
 def test_empty_passwords_do_not_count_towards_the_lock(
