@@ -1,5 +1,8 @@
 from django import forms
 
+from accounts import throttle
+from accounts.exceptions import TooManyAttempts
+
 from . import engine
 from .services import ENROL_MAX_IMAGES
 
@@ -12,6 +15,37 @@ class ConsentForm(forms.Form):
         "payments, as described above.",
         error_messages={"required": "Tick the box to agree, or go back."},
     )
+
+
+class PasswordConfirmForm(forms.Form):
+    """The account password again, before a face can be enrolled on this account."""
+
+    password = forms.CharField(
+        label="Your account password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        """Checked like a login, on the same count: a stolen session cannot guess
+        the password here instead."""
+        password = self.cleaned_data["password"]
+        username = self.user.get_username()
+        try:
+            with throttle.login_attempt(username=username, address="") as attempt:
+                if not self.user.check_password(password):
+                    attempt.fail()
+                    raise forms.ValidationError(
+                        "That password is not right.", code="password_incorrect"
+                    )
+                attempt.succeed()
+        except TooManyAttempts as refused:
+            raise forms.ValidationError(str(refused), code="throttled") from None
+        return password
 
 
 class MultipleImageInput(forms.ClearableFileInput):

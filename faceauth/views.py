@@ -1,4 +1,5 @@
 import logging
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +15,7 @@ from accounts.mixins import NextUrlMixin
 
 from . import engine, throttle
 from .exceptions import ConsentRequired, FaceAuthError
-from .forms import ConsentForm, EnrollForm
+from .forms import ConsentForm, EnrollForm, PasswordConfirmForm
 from .models import FaceTemplate
 from .selectors import attempt_of, consent_active_for, face_enrolment_of
 from .services import (
@@ -28,6 +29,11 @@ from .services.attempts import attempt_expire_if_overdue, attempt_state
 
 logger = logging.getLogger(__name__)
 
+# Enrolling a face lets that face pay from this account: it needs the password again,
+# so a borrowed or stolen session cannot put its own face on the account. The
+# confirmation holds for a few minutes, in the session.
+PASSWORD_CONFIRMED_KEY = "faceauth_password_confirmed_at"
+PASSWORD_CONFIRMED_SECONDS = 10 * 60
 # The webcam page asks about two frames a second; this leaves room for retries.
 CHECKS_PER_MINUTE = 120
 ENROLMENTS_PER_HOUR = 20
@@ -69,6 +75,31 @@ class FaceConsentView(LoginRequiredMixin, NextUrlMixin, FormView):
         )
 
 
+def password_recently_confirmed(request) -> bool:
+    confirmed_at = request.session.get(PASSWORD_CONFIRMED_KEY)
+    return (
+        isinstance(confirmed_at, int | float)
+        and 0 <= time.time() - confirmed_at <= PASSWORD_CONFIRMED_SECONDS
+    )
+
+
+class FacePasswordView(LoginRequiredMixin, NextUrlMixin, FormView):
+    """ "Confirm it's you": the password again before a face is enrolled."""
+
+    template_name = "faceauth/confirm_password.html"
+    form_class = PasswordConfirmForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        self.request.session[PASSWORD_CONFIRMED_KEY] = time.time()
+        return redirect(self.next_url() or reverse("faceauth:enrol"))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=self.next_url() or "", **kwargs)
+
+
 class FaceEnrollView(LoginRequiredMixin, NextUrlMixin, FormView):
     """The webcam page (frames checked live, then sent together) or a photo upload."""
 
@@ -76,8 +107,21 @@ class FaceEnrollView(LoginRequiredMixin, NextUrlMixin, FormView):
     form_class = EnrollForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and consent_active_for(request.user) is None:
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        if consent_active_for(request.user) is None:
             return redirect(_with_next(reverse("faceauth:consent"), self.next_url()))
+        if not password_recently_confirmed(request):
+            if request.method == "POST" and self.wants_json():
+                return JsonResponse(
+                    {
+                        "ok": False,
+                        "message": "Confirm your password first, then try again.",
+                    },
+                    status=403,
+                )
+            here = _with_next(reverse("faceauth:enrol"), self.next_url())
+            return redirect(_with_next(reverse("faceauth:confirm_password"), here))
         return super().dispatch(request, *args, **kwargs)
 
     def wants_json(self) -> bool:

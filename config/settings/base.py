@@ -114,7 +114,13 @@ def redis_backends(url):
                 "LOCATION": url,
                 # Under ASGI each request gets cache objects of its own: without a
                 # pool shared by the process, each opened a new Redis connection.
-                "OPTIONS": {"pool_class": "config.cache.SharedConnectionPool"},
+                # Short timeouts: a hung Redis must not hold a request for seconds
+                # (the cache's users, throttles and the catalogue, carry on without).
+                "OPTIONS": {
+                    "pool_class": "config.cache.SharedConnectionPool",
+                    "socket_connect_timeout": 0.5,
+                    "socket_timeout": 1,
+                },
             },
         },
     )

@@ -3,6 +3,7 @@ webcam), the live frame check, forgetting, and one shopper never reaching anothe
 
 import html
 import json
+import time
 import uuid
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -15,6 +16,7 @@ from django.urls import reverse
 from faceauth import engine, throttle, views
 from faceauth.crypto import MISSING_KEYS_MESSAGE
 from faceauth.models import FaceConsent, FaceTemplate
+from faceauth.views import PASSWORD_CONFIRMED_KEY
 from shop.tests.helpers import messages_of
 
 from .factories import (
@@ -64,8 +66,95 @@ def frozen_throttle_clock(monkeypatch):
 
 @pytest.fixture
 def shopper_client(client, shopper):
+    """The shopper, signed in, who has just confirmed their password (enrolment
+    needs it: see the tests of the confirmation below)."""
+    client.force_login(shopper)
+    session = client.session
+    session[PASSWORD_CONFIRMED_KEY] = time.time()
+    session.save()
+    return client
+
+
+# "Confirm it's you" before enrolling -----------------------------------------------
+
+
+@pytest.fixture
+def signed_in_client(client, shopper):
+    """The shopper, signed in, without a recent password confirmation."""
     client.force_login(shopper)
     return client
+
+
+def test_enrol_page_asks_for_the_password_first(signed_in_client, consented):
+    response = signed_in_client.get("/face/enrol/?next=/orders/")
+
+    assert response.status_code == 302
+    assert response.url == (
+        "/face/confirm-password/?next=%2Fface%2Fenrol%2F%3Fnext%3D%252Forders%252F"
+    )
+
+
+def test_enrol_post_without_the_password_stores_nothing(
+    signed_in_client, consented, shopper
+):
+    response = signed_in_client.post(
+        "/face/enrol/",
+        {"photo": [_photo(OBAMA)]},
+        HTTP_ACCEPT="application/json",
+    )
+
+    assert response.status_code == 403
+    assert "Confirm your password" in response.json()["message"]
+    assert not FaceTemplate.objects.filter(user=shopper).exists()
+
+
+def test_wrong_password_does_not_open_enrolment(signed_in_client, consented):
+    response = signed_in_client.post(
+        "/face/confirm-password/", {"password": "not-mine", "next": "/face/enrol/"}
+    )
+
+    assert response.status_code == 200
+    assert "That password is not right." in response.content.decode()
+    assert PASSWORD_CONFIRMED_KEY not in signed_in_client.session
+    assert signed_in_client.get("/face/enrol/").status_code == 302
+
+
+def test_right_password_opens_enrolment_for_ten_minutes(
+    signed_in_client, consented, password, monkeypatch
+):
+    response = signed_in_client.post(
+        "/face/confirm-password/", {"password": password, "next": "/face/enrol/"}
+    )
+
+    assert response.status_code == 302 and response.url == "/face/enrol/"
+    assert signed_in_client.get("/face/enrol/").status_code == 200
+    later = time.time() + 10 * 60 + 1
+    monkeypatch.setattr(views.time, "time", lambda: later)
+    assert signed_in_client.get("/face/enrol/").status_code == 302
+
+
+def test_five_wrong_passwords_lock_the_confirmation_like_a_login(
+    signed_in_client, consented, password
+):
+    for _ in range(5):
+        signed_in_client.post("/face/confirm-password/", {"password": "guess"})
+
+    response = signed_in_client.post("/face/confirm-password/", {"password": password})
+
+    assert response.status_code == 200
+    assert "Too many sign-in attempts" in response.content.decode()
+    assert PASSWORD_CONFIRMED_KEY not in signed_in_client.session
+
+
+def test_confirm_password_never_sends_to_another_site(
+    signed_in_client, consented, password
+):
+    response = signed_in_client.post(
+        "/face/confirm-password/",
+        {"password": password, "next": "https://evil.example/"},
+    )
+
+    assert response.url == "/face/enrol/"
 
 
 @pytest.fixture

@@ -86,6 +86,7 @@
   }
 
   function connect() {
+    if (finished) return; // a back-off timer may fire after the verdict
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + window.location.host + status.dataset.wsUrl);
     socket.binaryType = "arraybuffer";
@@ -164,6 +165,11 @@
   navigator.mediaDevices
     .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" }, audio: false })
     .then((media) => {
+      if (finished) {
+        // The camera was allowed after the check had ended (the deadline passed).
+        media.getTracks().forEach((track) => track.stop());
+        return;
+      }
       stream = media;
       video.srcObject = media;
       show("connecting", "Connecting…");

@@ -30,6 +30,13 @@ def camera_clip(request, neutral_clip):
     return None if marker else neutral_clip
 
 
+def confirm_password(page):
+    expect(page).to_have_url(re.compile(r"/face/confirm-password/"))
+    page.get_by_label("Your account password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/face/enrol/"))
+
+
 def matches(user, photo: str) -> bool:
     image = engine.decode_image(
         (FACES / photo).read_bytes(),
@@ -54,6 +61,13 @@ def test_shopper_enrols_with_the_webcam_after_consenting(page, screenshot):
     expect(page).to_have_url(re.compile(r"/face/consent/"))
     page.get_by_label(re.compile("I agree to SmilePay storing")).check()
     page.get_by_role("button", name="I agree, set up face payment").click()
+    # A face that can pay needs the password again; a wrong one goes nowhere.
+    expect(page).to_have_url(re.compile(r"/face/confirm-password/"))
+    page.get_by_label("Your account password").fill("not-my-password")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("That password is not right.")).to_be_visible()
+    screenshot(page, "confirm-password-wrong")
+    confirm_password(page)
     expect(page).to_have_url(re.compile(r"/face/enrol/"))
     status = page.get_by_test_id("enrol-status")
     expect(status).to_have_attribute("data-state", re.compile("looking|sending|done"))
@@ -81,6 +95,7 @@ def test_forget_my_face_deletes_the_templates_and_keeps_the_consent_record(
     log_in(page, username="ada", password=PASSWORD)
     page.get_by_label(re.compile("I agree to SmilePay storing")).check()
     page.get_by_role("button", name="I agree, set up face payment").click()
+    confirm_password(page)
     page.get_by_label("Photo of your face").set_input_files(
         str(FACES / "people/obama/obama_neutral.jpg")
     )
@@ -107,6 +122,7 @@ def test_enrol_page_says_when_there_is_no_camera_and_offers_the_upload(
     log_in(page, username="ada", password=PASSWORD)
     page.get_by_label(re.compile("I agree to SmilePay storing")).check()
     page.get_by_role("button", name="I agree, set up face payment").click()
+    confirm_password(page)
     status = page.get_by_test_id("enrol-status")
     expect(status).to_have_attribute(
         "data-state", re.compile("no-camera|camera-blocked|error")
