@@ -45,7 +45,10 @@ class ThrottledLoginMixin:
                 try:
                     cleaned_data = super().clean()
                 except forms.ValidationError as error:
-                    if getattr(error, "code", None) == "invalid_login":
+                    # The admin's form also says "invalid_login" to a shopper who
+                    # gave the right password: only a wrong password counts.
+                    wrong = getattr(self, "user_cache", None) is None
+                    if getattr(error, "code", None) == "invalid_login" and wrong:
                         attempt.fail()
                     raise
                 if self.get_user() is not None:  # else no password was checked

@@ -231,6 +231,18 @@ def test_wrong_admin_passwords_count_towards_the_lock(client, db, password, cloc
     assert _login(client, "root", password).status_code == 429
 
 
+def test_a_shopper_trying_the_admin_with_the_right_password_is_not_counted(
+    client, db, password, clock
+):
+    UserFactory(username="ada")
+    for _ in range(6):
+        client.post("/admin/login/", {"username": "ada", "password": password})
+
+    assert not _signed_in(client)
+    assert _login(client, "ada", password).status_code == 302
+    assert _signed_in(client)
+
+
 # Parallel guesses ---------------------------------------------------------------------
 
 
