@@ -366,7 +366,7 @@ def summarise(outcomes: list[Outcome]) -> dict:
 def as_new_capture(jpeg: bytes) -> bytes:
     """The same picture in new bytes, as a webcam's next capture would be (its sensor
     noise never repeats): a JPEG comment of random bytes changes the bytes, not the
-    pixels. Without it, a shopper's second checkout is declined as a replay."""
+    pixels. Without it, a shopper's second checkout's frames are dropped as replays."""
     comment = os.urandom(16)
     size = (len(comment) + 2).to_bytes(2, "big")
     return jpeg[:2] + b"\xff\xfe" + size + comment + jpeg[2:]

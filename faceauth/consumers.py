@@ -13,7 +13,6 @@ from . import engine, frames
 from .push import attempt_group
 from .selectors import attempt_open_for
 from .services.attempts import (
-    attempt_decline_replay,
     attempt_expire_if_overdue,
     attempt_state,
     attempt_stop_signed_out,
@@ -59,6 +58,7 @@ class AttemptConsumer(AsyncWebsocketConsumer):
     finished = False  # the verdict came, or the socket closed: ignore what arrives
     closed = False  # the socket closed itself
     challenge = False  # the shopper has been asked to smile (the last state pushed)
+    replayed = 0  # frames dropped as sent to another attempt first
 
     async def connect(self):
         user = self.scope.get("user")
@@ -140,12 +140,16 @@ class AttemptConsumer(AsyncWebsocketConsumer):
                 attempt_public_id=self.attempt.public_id,
                 data=bytes_data,
             ):
-                # Declined, pushed and announced like any verdict: the push closes
-                # the socket. Nothing more is taken meanwhile.
-                self.finished = True
-                await database_sync_to_async(attempt_decline_replay)(
-                    attempt_id=self.attempt.pk
-                )
+                # Dropped, not declined: a blank frame (a camera warming up, a
+                # shutter) encodes to the same bytes in every check. A recording
+                # played again never progresses, and expires as `replayed`.
+                await frames.frame_replayed(self.redis, self.attempt.pk)
+                self.replayed += 1
+                if self.replayed == 1:
+                    logger.info(
+                        "Attempt %s: a frame of another attempt again, dropped",
+                        self.attempt.public_id,
+                    )
                 return
             must_send = await frames.frame_put(
                 self.redis,

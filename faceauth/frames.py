@@ -7,7 +7,9 @@ Frames never travel as task arguments or results.
 
 Per user, Redis also remembers which attempt each frame was first sent to, by a
 keyed digest of its bytes (never the bytes), for FACEAUTH_REPLAY_SECONDS: the same
-bytes sent to another attempt of the same user are a recording played again.
+bytes sent to another attempt of the same user are a recording played again, or a
+blank frame (a camera warming up encodes to the same bytes every time). Either way
+the frame is dropped and counted, never judged: the attempt goes on.
 """
 
 from dataclasses import dataclass
@@ -82,9 +84,19 @@ async def frame_put(
 
 
 async def frame_dropped(client: redis.asyncio.Redis, attempt_id: int) -> None:
+    """Count a frame dropped for coming too fast."""
+    await _count(client, attempt_id, "dropped")
+
+
+async def frame_replayed(client: redis.asyncio.Redis, attempt_id: int) -> None:
+    """Count a frame dropped for having been sent to another attempt first."""
+    await _count(client, attempt_id, "replayed")
+
+
+async def _count(client: redis.asyncio.Redis, attempt_id: int, field: str) -> None:
     _, _, counts_key = _keys(attempt_id)
     async with client.pipeline(transaction=True) as pipe:
-        pipe.hincrby(counts_key, "dropped", 1)
+        pipe.hincrby(counts_key, field, 1)
         pipe.pexpire(counts_key, COUNTS_TTL_MS)
         await pipe.execute()
 
@@ -159,6 +171,8 @@ async def frame_seen_elsewhere(
 
     One key per digest, holding the attempt it was first seen in and expiring on
     its own: a hash per user would need a field expiry (Redis 7.4) or keep growing.
+    Only the first sending writes (SET NX): a replay neither rewrites the key nor
+    extends its life, so a recording played daily is still forgotten on time.
     """
     seconds = replay_seconds()
     if seconds <= 0:

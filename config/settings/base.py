@@ -300,7 +300,7 @@ FACEAUTH_REDIS_PREFIX = env("FACEAUTH_REDIS_PREFIX", default="faceauth")
 # Seconds a face check at checkout may take before it expires.
 FACEAUTH_ATTEMPT_SECONDS = env.int("FACEAUTH_ATTEMPT_SECONDS", default=30)
 # How long a frame's keyed digest is remembered: the same bytes in another face check
-# of the same user decline it as a replay (faceauth/frames.py); 0 turns this off.
+# of the same user is dropped as a replay (faceauth/frames.py); 0 turns this off.
 FACEAUTH_REPLAY_SECONDS = env.int("FACEAUTH_REPLAY_SECONDS", default=24 * 60 * 60)
 CELERY_BEAT_SCHEDULE["expire-face-attempts"] = {
     "task": "faceauth.tasks.expire_attempts",

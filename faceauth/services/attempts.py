@@ -251,6 +251,8 @@ def attempt_decide(
     timings["attempt_ms"] = round((now - attempt.started_at).total_seconds() * 1000)
     if counts.get("dropped"):
         timings["frames_dropped"] = counts["dropped"]
+    if counts.get("replayed"):
+        timings["frames_replayed"] = counts["replayed"]
     updated = VerificationAttempt.objects.filter(guard).update(
         status=status, reason=reason, decided_at=now, timings=timings, **fields
     )
@@ -305,23 +307,19 @@ def attempt_expire_if_overdue(attempt: VerificationAttempt) -> bool:
     }.get(tracker.last_problem, Reason.TIMED_OUT)
     if tracker.phase == liveness.Phase.CHALLENGE:
         reason = Reason.NO_SMILE
+    if not attempt.frames_processed and _only_replayed(attempt.pk):
+        reason = Reason.REPLAYED
     return (
         attempt_decide(attempt=attempt, status=Status.EXPIRED, reason=reason)
         is not None
     )
 
 
-def attempt_decline_replay(*, attempt_id: int) -> VerificationAttempt | None:
-    """Decline an attempt that was sent the very bytes of a frame an earlier attempt
-    of the same user was sent: a recording played again, not a live camera.
-
-    Counts as a failure towards the lockout. None if a verdict came first.
-    """
-    attempt = VerificationAttempt.objects.get(pk=attempt_id)
-    logger.warning("Attempt %s: a frame of an earlier attempt again", attempt.public_id)
-    return attempt_decide(
-        attempt=attempt, status=Status.DECLINED, reason=Reason.REPLAYED
-    )
+def _only_replayed(attempt_id: int) -> bool:
+    """Whether every frame the attempt was sent had been sent to another attempt of
+    the user first (and dropped): a recording played again, not a live camera."""
+    counts = _redis_counts(attempt_id)
+    return bool(counts.get("replayed")) and not counts.get("received")
 
 
 def attempt_stop_signed_out(*, attempt_id: int) -> VerificationAttempt | None:

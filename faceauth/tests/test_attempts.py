@@ -4,15 +4,18 @@ No websockets here: frames go straight to attempt_process_frame where a test nee
 them, and verdicts through attempt_decide, as the Celery task gives them.
 """
 
+import secrets
 import time
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from faceauth import frames as frame_store
 from faceauth import liveness
 from faceauth.exceptions import (
     FaceKeysMissing,
@@ -25,7 +28,6 @@ from faceauth.models import VerificationAttempt
 from faceauth.services.attempts import (
     LOCK_AFTER_FAILURES,
     attempt_decide,
-    attempt_decline_replay,
     attempt_evidence,
     attempt_expire_if_overdue,
     attempt_process_frame,
@@ -708,29 +710,82 @@ def test_an_attempt_approved_from_real_frames_keeps_no_image_or_encoding(enrolle
 # Replayed frames and signing out ---------------------------------------------------------
 
 
-def test_attempt_decline_replay_declines_says_why_and_counts_as_a_failure(
-    shopper, decisions
+@pytest.fixture
+def frame_keys(monkeypatch):
+    """This test's attempt keys in Redis, apart from other runs sharing the db."""
+    prefix = f"test-{secrets.token_hex(6)}:"
+    real_keys = frame_store._keys
+    monkeypatch.setattr(
+        frame_store,
+        "_keys",
+        lambda attempt_id: tuple(prefix + key for key in real_keys(attempt_id)),
+    )
+    yield
+    client = frame_store._client()
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+
+
+def _frames_sent(attempt, *, replayed: int = 0, received: int = 0) -> None:
+    """Count frames as the consumer does: dropped as replayed, or stored."""
+
+    async def send():
+        client = frame_store.async_client()
+        try:
+            for _ in range(replayed):
+                await frame_store.frame_replayed(client, attempt.pk)
+            for _ in range(received):
+                await frame_store.frame_put(client, attempt.pk, b"frame", time.time())
+        finally:
+            await client.aclose()
+
+    async_to_sync(send)()
+
+
+def test_an_attempt_sent_only_replayed_frames_expires_as_replayed_and_counts(
+    shopper, decisions, frame_keys
 ):
     attempt_failures(shopper, 1)
-    attempt = attempt_make(shopper)
+    attempt = attempt_make(shopper, seconds=-1)
+    _frames_sent(attempt, replayed=3)
 
-    declined = attempt_decline_replay(attempt_id=attempt.pk)
+    assert attempt_expire_if_overdue(attempt) is True
 
-    assert (declined.status, declined.reason) == (Status.DECLINED, Reason.REPLAYED)
-    assert decisions == [(attempt.pk, Status.DECLINED, Reason.REPLAYED)]
+    expired = _reload(attempt)
+    assert (expired.status, expired.reason) == (Status.EXPIRED, Reason.REPLAYED)
+    assert expired.timings["frames_replayed"] == 3
+    assert decisions == [(attempt.pk, Status.EXPIRED, Reason.REPLAYED)]
     assert face_lock_of(shopper).failures == 2
-    assert attempt_state(declined)["message"] == (
+    assert attempt_state(expired)["message"] == (
         "This picture was already used; a live camera is needed. "
         "3 face tries left, or use your password."
     )
 
 
-def test_attempt_decline_replay_of_a_decided_attempt_changes_nothing(shopper):
-    attempt = attempt_make(shopper, status=Status.APPROVED, reason="matched_and_smiled")
+@pytest.mark.parametrize(
+    ("received", "processed", "tracker", "reason"),
+    [
+        (1, 0, {}, Reason.TIMED_OUT),  # a live frame came, the worker never got to it
+        (4, 4, {"last_problem": "no_face"}, Reason.NO_FACE),
+    ],
+)
+def test_an_attempt_with_live_frames_after_replayed_ones_expires_as_usual(
+    shopper, frame_keys, received, processed, tracker, reason
+):
+    attempt = attempt_make(
+        shopper,
+        seconds=-1,
+        frames_processed=processed,
+        tracker=liveness.Tracker(**tracker).to_dict(),
+    )
+    _frames_sent(attempt, replayed=2, received=received)
 
-    assert attempt_decline_replay(attempt_id=attempt.pk) is None
+    assert attempt_expire_if_overdue(attempt) is True
 
-    assert _reload(attempt).status == Status.APPROVED
+    expired = _reload(attempt)
+    assert (expired.status, expired.reason) == (Status.EXPIRED, reason)
+    assert expired.timings["frames_replayed"] == 2
+    assert expired.frames_received == received
 
 
 def test_attempt_stop_signed_out_expires_it_without_counting_a_failure(

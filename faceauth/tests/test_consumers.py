@@ -8,6 +8,7 @@ not pictures at all, a flood of frames, frames of an earlier attempt replayed.
 import asyncio
 import functools
 import hashlib
+import io
 import json
 import random
 import secrets
@@ -26,12 +27,17 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
 from config.asgi import application
 from faceauth import consumers, engine, frames, tasks
 from faceauth.models import VerificationAttempt
 from faceauth.push import attempt_push
-from faceauth.services.attempts import attempt_decide, face_lock_of
+from faceauth.services.attempts import (
+    attempt_decide,
+    attempts_expire_overdue,
+    face_lock_of,
+)
 from faceauth.signals import attempt_decided
 from faceauth.throttle import TokenBucket
 
@@ -881,22 +887,42 @@ async def _decide(attempt, status=Status.EXPIRED, reason=Reason.TIMED_OUT):
     )
 
 
-async def test_frames_of_an_earlier_attempt_replayed_into_a_new_one_are_declined(
+def _black_jpeg() -> bytes:
+    """What a camera warming up (or behind a shutter) sends: the same bytes each time."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480)).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+async def _make_overdue(attempt):
+    await VerificationAttempt.objects.filter(pk=attempt.pk).aupdate(
+        deadline=timezone.now() - timedelta(seconds=1)
+    )
+
+
+async def test_frames_of_an_earlier_attempt_replayed_into_a_new_one_are_dropped(
     connect, shopper, cookie, enqueued, decisions
 ):
+    """An exact replay never progresses: every frame is dropped, never stored or
+    queued, and the attempt expires as `replayed`, a failure like any other."""
     earlier = await database_sync_to_async(_attempt)(shopper)
     first = await _stream_into(connect, earlier, cookie, RECORDING)
     await _decide(earlier)
     assert (await first.receive_json_from(timeout=TIMEOUT))["final"] is True
     later = await database_sync_to_async(_attempt)(shopper)
-    second, connected, _ = await connect(later, cookie=cookie)
-    assert connected
-    await second.receive_json_from(timeout=TIMEOUT)
 
-    await second.send_to(bytes_data=RECORDING[1])
+    second = await _stream_into(connect, later, cookie, RECORDING * 3)
 
+    assert await second.receive_nothing(timeout=0.2)
+    assert frames.counts(later.pk) == {"replayed": 6}
+    assert frames.frame_take(later.pk) is None
+    assert [pk for pk, _ in enqueued if pk == later.pk] == []
+    assert (await _reload(later)).status == Status.OPEN
+    # Its deadline passes: the beat task (or the next frame) expires it.
+    await _make_overdue(later)
+    await database_sync_to_async(attempts_expire_overdue)()
     verdict = await second.receive_json_from(timeout=TIMEOUT)
-    assert verdict["state"] == Status.DECLINED
+    assert verdict["state"] == Status.EXPIRED
     assert verdict["reason"] == Reason.REPLAYED
     assert verdict["message"].startswith(
         "This picture was already used; a live camera is needed."
@@ -904,12 +930,61 @@ async def test_frames_of_an_earlier_attempt_replayed_into_a_new_one_are_declined
     assert verdict["final"] is True
     assert await _closed_with(second) == 1000
     stored = await _reload(later)
-    assert (stored.status, stored.reason) == (Status.DECLINED, Reason.REPLAYED)
-    assert decisions[-1] == (later.pk, Status.DECLINED, Reason.REPLAYED)
-    assert frames.frame_take(later.pk) is None
-    assert [pk for pk, _ in enqueued if pk == later.pk] == []
+    assert (stored.status, stored.reason) == (Status.EXPIRED, Reason.REPLAYED)
+    assert stored.timings["frames_replayed"] == 6
+    assert stored.frames_processed == 0
+    assert decisions[-1] == (later.pk, Status.EXPIRED, Reason.REPLAYED)
     # A failure like any other: the timed-out earlier attempt and this one.
     assert (await database_sync_to_async(face_lock_of)(shopper)).failures == 2
+
+
+async def test_a_black_frame_of_an_earlier_attempt_is_dropped_and_the_next_is_taken(
+    connect, shopper, cookie, enqueued, decisions
+):
+    """A shopper's second check within a day starts on the same black frame as the
+    first: that frame is lost, nothing else."""
+    black = _black_jpeg()
+    assert black == _black_jpeg()
+    earlier = await database_sync_to_async(_attempt)(shopper)
+    await _stream_into(connect, earlier, cookie, [black, frame_jpeg(OBAMA)])
+    await _decide(earlier)
+    later = await database_sync_to_async(_attempt)(shopper)
+    socket, connected, _ = await connect(later, cookie=cookie)
+    assert connected
+    await socket.receive_json_from(timeout=TIMEOUT)
+    live = frame_jpeg(OBAMA, width=480)
+
+    await socket.send_to(bytes_data=black)
+    await socket.send_to(bytes_data=live)
+    await _settle(socket)
+
+    assert frames.counts(later.pk) == {"replayed": 1, "received": 1}
+    assert frames.frame_take(later.pk).data == live
+    assert [call for call in enqueued if call[0] == later.pk] == [
+        (later.pk, later.deadline)
+    ]
+    assert (await _reload(later)).status == Status.OPEN
+    assert [pk for pk, _, _ in decisions] == [earlier.pk]
+    await sync_to_async(frames.attempt_forget)(later.pk)
+
+
+async def test_a_replayed_frame_neither_rewrites_nor_extends_its_digest(
+    connect, shopper, cookie, redis_namespace
+):
+    earlier = await database_sync_to_async(_attempt)(shopper)
+    await _stream_into(connect, earlier, cookie, RECORDING[:1])
+    client = frames._client()
+    (key,) = client.scan_iter(match=f"{redis_namespace}*:seen:*")
+    client.pexpire(key, 60_000)  # as if the earlier attempt was a while ago
+    await _decide(earlier)
+    later = await database_sync_to_async(_attempt)(shopper)
+
+    await _stream_into(connect, later, cookie, RECORDING[:1] * 3)
+
+    assert frames.counts(later.pk) == {"replayed": 3}
+    assert list(client.scan_iter(match=f"{redis_namespace}*:seen:*")) == [key]
+    assert client.get(key).decode() == str(earlier.public_id)
+    assert 0 < client.pttl(key) <= 60_000
 
 
 async def test_the_same_frame_again_in_one_attempt_is_no_replay(
