@@ -147,6 +147,8 @@ class VerificationAttempt(models.Model):
         indexes = [
             models.Index(fields=["status", "deadline"]),
             models.Index(fields=["user", "purpose", "-started_at"]),
+            # The payments sweep looks approved checks up by their order number.
+            models.Index(fields=["reference", "status"]),
         ]
 
     def __str__(self):
