@@ -331,9 +331,10 @@ def attempt_stop_signed_out(*, attempt_id: int) -> VerificationAttempt | None:
     )
 
 
-def session_signed_in(*, session_key: str, user_id: int) -> bool:
+def session_signed_in(*, session_key: str, user_id: int, user=None) -> bool:
     """Whether the session is still signed in as the user: not signed out (flushed),
-    not expired, not cut off by a password change. Only reads.
+    not expired, not cut off by a password change. Only reads; `user`, when the
+    caller has just loaded it, saves reading it again.
 
     django.contrib.auth.get_user would also flush or cycle the session it checks.
     """
@@ -342,8 +343,9 @@ def session_signed_in(*, session_key: str, user_id: int) -> bool:
     data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
     if str(data.get(SESSION_KEY, "")) != str(user_id):
         return False
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
+        user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or not user.is_active:
         return False
     session_hash = data.get(HASH_SESSION_KEY) or ""
     return any(
@@ -481,7 +483,7 @@ def _match(attempt, image, box, step, progress, timings, started, frame) -> bool
         progress["challenge_at"] = timezone.now()
         return False
     if frame.session_key and not session_signed_in(
-        session_key=frame.session_key, user_id=attempt.user_id
+        session_key=frame.session_key, user_id=attempt.user_id, user=attempt.user
     ):
         # The smile came through a session that has signed out since: whoever is
         # at the camera now, this is no longer the signed-in shopper's payment.
