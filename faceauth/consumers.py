@@ -63,14 +63,14 @@ class AttemptConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHORISED)
+            await self.refuse_connection(CLOSE_UNAUTHORISED)
             return
         public_id = self.scope["url_route"]["kwargs"]["attempt_id"]
         self.attempt = await database_sync_to_async(attempt_open_for)(
             user=user, public_id=public_id
         )
         if self.attempt is None:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse_connection(CLOSE_FORBIDDEN)
             return
         self.group = attempt_group(self.attempt.public_id)
         self.bucket = TokenBucket(rate=FRAMES_PER_SECOND, burst=FRAME_BURST)
@@ -189,6 +189,13 @@ class AttemptConsumer(AsyncWebsocketConsumer):
         if state is not None:
             await self.send_state(state)
         await self.finish(code=CLOSE_UNAUTHORISED)
+
+    async def refuse_connection(self, code: int):
+        """Accept, then close with `code`: closed before the handshake completes, the
+        browser would only see 1006 and could not tell a refusal from a lost server
+        (the page reconnects after the one, never after a 44xx)."""
+        await self.accept()
+        await self.finish(code=code)
 
     async def finish(self, *, code: int):
         """Close the socket; whatever arrives after is ignored."""

@@ -101,7 +101,9 @@
       // The verdict may have been stored while the socket was down: ask first.
       readTruth().then((final) => {
         if (final) return;
-        if (refused(event.code) || Date.now() >= deadline) {
+        if (event.code === 4401) {
+          finish("error", "You are signed out: sign in again to pay.");
+        } else if (refused(event.code) || Date.now() >= deadline) {
           lost();
         } else {
           // The server may be restarting: back off, and keep trying until the deadline.

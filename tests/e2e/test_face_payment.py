@@ -160,3 +160,21 @@ def test_no_camera_at_all_says_so_and_leaves_the_password(
     expect(page.get_by_role("button", name="Confirm with password")).to_be_visible()
     screenshot(page, "no-camera")
     assert_never_paid(user, order)
+
+
+@pytest.mark.clip("two-people")
+def test_signing_out_in_another_tab_stops_the_face_check(
+    live_worker, shopper_with_order, page, new_page, screenshot
+):
+    user, order = shopper_with_order
+    status = pay_with_face(page, order)
+    other_tab = new_page(like=page)
+    other_tab.goto("/")
+    other_tab.get_by_role("button", name="Log out").click()
+
+    expect(status).to_have_attribute("data-state", "expired", timeout=10_000)
+    expect(status).to_contain_text("You signed out")
+    screenshot(page, "signed-out")
+    attempt = attempt_of(order)
+    assert attempt.reason == "signed_out"
+    assert_never_paid(user, order)
