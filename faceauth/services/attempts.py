@@ -382,6 +382,9 @@ def attempt_process_frame(*, attempt_id: int, frame: frames.Frame) -> bool:
     for: its next frame is urgent (faceauth.tasks)."""
     attempt = VerificationAttempt.objects.select_related("user").get(pk=attempt_id)
     if attempt.status != Status.OPEN:
+        # A frame that was on its way when the verdict came: the verdict already
+        # forgot the attempt's keys, and this frame wrote them again.
+        _forget_frames(attempt.pk)
         return False
     if attempt.deadline <= timezone.now():
         attempt_expire_if_overdue(attempt)

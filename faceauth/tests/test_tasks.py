@@ -234,6 +234,19 @@ def test_redis_never_holds_frames_of_the_attempt_after_the_verdict(
     assert _keys_of(attempt, redis_namespace) == []
 
 
+def test_a_frame_arriving_after_the_verdict_leaves_no_key_behind(
+    attempt, redis_namespace
+):
+    attempt_decide(attempt=attempt, status=Status.DECLINED, reason=Reason.NO_MATCH)
+    # On its way when the verdict came: it writes the attempt's keys again.
+    _put(attempt.pk, frame_jpeg(OBAMA), time.time())
+    assert _keys_of(attempt, redis_namespace) != []
+
+    verify_frame(attempt.pk)
+
+    assert _keys_of(attempt, redis_namespace) == []
+
+
 def test_someone_else_at_the_prompt_is_declined_no_match(attempt, verdicts):
     _reach_prompt(attempt, BIDEN)
 

@@ -37,6 +37,7 @@ def face_clips(folder) -> dict:
         ),
         "still-smile": clip_of(folder / "still.y4m", [(SMILING, 5)]),
         "two-people": write_y4m(folder / "two.y4m", [two] * 30),
+        "no-face": clip_of(folder / "dogs.y4m", [("other/no_human_face_dogs.jpg", 2)]),
     }
 
 

@@ -178,3 +178,15 @@ def test_signing_out_in_another_tab_stops_the_face_check(
     attempt = attempt_of(order)
     assert attempt.reason == "signed_out"
     assert_never_paid(user, order)
+
+
+@pytest.mark.clip("no-face")
+def test_no_face_in_the_picture_says_so_and_is_never_approved(
+    live_worker, shopper_with_order, page, screenshot
+):
+    user, order = shopper_with_order
+    status = pay_with_face(page, order)
+    expect(status).to_contain_text("We can't see your face", timeout=20_000)
+    screenshot(page, "no-face")
+    assert status.get_attribute("data-state") != "approved"
+    assert_never_paid(user, order)
