@@ -61,3 +61,41 @@ def product(merchant):
         price=Decimal("25.50"),
         stock=5,
     )
+
+
+@pytest.fixture
+def other_merchant(db):
+    return MerchantFactory(name="Koala", slug="koala")
+
+
+@pytest.fixture
+def other_product(other_merchant):
+    return ProductFactory(
+        merchant=other_merchant,
+        title="Teapot",
+        slug="teapot",
+        price=Decimal("40.00"),
+        stock=3,
+    )
+
+
+@pytest.fixture
+def merchant_staff(merchant):
+    """Pat works for Panda, which sells the Tea Mug."""
+    user = UserFactory(username="pat")
+    merchant.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def other_merchant_staff(other_merchant):
+    """Kim works for Koala, another shop."""
+    user = UserFactory(username="kim")
+    other_merchant.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    """A superuser who is nobody's shop staff (pytest-django's `admin_user` stays its own)."""
+    return UserFactory(username="root", is_staff=True, is_superuser=True)

@@ -72,16 +72,13 @@ class ThrottledPasswordChangeForm(PasswordChangeForm):
     the login form, so a stolen session cannot guess it here instead."""
 
     def clean_old_password(self):
-        username = self.user.get_username()
+        old_password = self.cleaned_data["old_password"]
         try:
-            with throttle.login_attempt(username=username, address="") as attempt:
-                try:
-                    old_password = super().clean_old_password()
-                except forms.ValidationError as error:
-                    if error.code == "password_incorrect":
-                        attempt.fail()
-                    raise
-                attempt.succeed()
+            right = throttle.password_check(user=self.user, password=old_password)
         except TooManyAttempts as refused:
             raise forms.ValidationError(str(refused), code="throttled") from None
+        if not right:
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
         return old_password

@@ -295,6 +295,22 @@ def login_attempt(*, username: str | None, address: str) -> LoginAttempt:
     return LoginAttempt(username=username, address=address)
 
 
+def password_check(*, user, password: str) -> bool:
+    """Whether `password` is the signed-in `user`'s own, checked on the username's
+    sign-in count (no address: the session already says who asks), so that a stolen
+    session cannot guess the password here instead of at the login form. An empty
+    password is not checked and does not count. Raises TooManyAttempts if the
+    username is locked, or if this wrong password locks it."""
+    with login_attempt(username=user.get_username(), address="") as attempt:
+        if not password:
+            return False
+        if user.check_password(password):
+            attempt.succeed()
+            return True
+        attempt.fail()
+        return False
+
+
 def password_reset_check(*, email: str, address: str) -> None:
     """Count one reset request; raise TooManyAttempts if it must not be sent."""
     by_address, by_email = limit_get("reset_address"), limit_get("reset_email")

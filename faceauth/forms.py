@@ -34,17 +34,14 @@ class PasswordConfirmForm(forms.Form):
         """Checked like a login, on the same count: a stolen session cannot guess
         the password here instead."""
         password = self.cleaned_data["password"]
-        username = self.user.get_username()
         try:
-            with throttle.login_attempt(username=username, address="") as attempt:
-                if not self.user.check_password(password):
-                    attempt.fail()
-                    raise forms.ValidationError(
-                        "That password is not right.", code="password_incorrect"
-                    )
-                attempt.succeed()
+            right = throttle.password_check(user=self.user, password=password)
         except TooManyAttempts as refused:
             raise forms.ValidationError(str(refused), code="throttled") from None
+        if not right:
+            raise forms.ValidationError(
+                "That password is not right.", code="password_incorrect"
+            )
         return password
 
 

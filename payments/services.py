@@ -227,21 +227,17 @@ def payment_confirm_with_password(*, payment, user, password) -> Payment:
         raise PaymentNotOpen(f"This payment is {payment.get_status_display().lower()}.")
     # The account's password is guessed here as at the login form: one count for both,
     # so a stolen session cannot try passwords at checkout instead.
-    username = user.get_username()
     try:
-        with throttle.login_attempt(username=username, address="") as attempt:
-            if not password or not user.check_password(password):
-                logger.warning(
-                    "Order #%s: wrong password at confirmation", payment.order.number
-                )
-                if password:  # an empty one was not checked: it does not count
-                    attempt.fail()
-                raise WrongPassword("That password is not right. Nothing was charged.")
-            attempt.succeed()
+        right = throttle.password_check(user=user, password=password or "")
     except TooManyAttempts as exc:
         raise PasswordLocked(
             f"{exc} Nothing was charged.", retry_after=exc.retry_after
         ) from exc
+    if not right:
+        logger.warning(
+            "Order #%s: wrong password at confirmation", payment.order.number
+        )
+        raise WrongPassword("That password is not right. Nothing was charged.")
     return payment_approve(
         payment=payment,
         method=Payment.Method.PASSWORD,

@@ -13,9 +13,7 @@ from shop.tests.factories import (
     PASSWORD,
     SHIPPING,
     CategoryFactory,
-    MerchantFactory,
     ProductFactory,
-    UserFactory,
 )
 
 SHIPPING_BODY = {
@@ -48,43 +46,6 @@ def client_for(user=None, *, session=False, csrf=False) -> APIClient:
 def api():
     """`api(user)`: a client signed in as `user` by token; `api()` is anonymous."""
     return client_for
-
-
-@pytest.fixture
-def other_merchant(db):
-    return MerchantFactory(name="Koala", slug="koala")
-
-
-@pytest.fixture
-def other_product(other_merchant):
-    return ProductFactory(
-        merchant=other_merchant,
-        title="Teapot",
-        slug="teapot",
-        price=Decimal("40.00"),
-        stock=3,
-    )
-
-
-@pytest.fixture
-def merchant_staff(merchant):
-    """Pat works for Panda, which sells the Tea Mug."""
-    user = UserFactory(username="pat")
-    merchant.staff.add(user)
-    return user
-
-
-@pytest.fixture
-def other_merchant_staff(other_merchant):
-    """Kim works for Koala, another shop."""
-    user = UserFactory(username="kim")
-    other_merchant.staff.add(user)
-    return user
-
-
-@pytest.fixture
-def admin_user(db):
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ requests meet in the database rather than in connection setup.
 """
 
 import threading
-import time
 
 import pytest
-from django.db import connection
 
 from api import services
 from api.models import IdempotencyRecord
@@ -16,27 +14,11 @@ from payments.models import Payment
 from payments.tests.conftest import check_invariants
 from payments.tests.factories import cart_fill
 from shop.models import Order
-from shop.tests.concurrency import JOIN_TIMEOUT, run_together
+from shop.tests.concurrency import JOIN_TIMEOUT, run_together, wait_for_a_blocked_query
 
 from .conftest import SHIPPING_BODY, client_for, new_key
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for_a_blocked_query(timeout=20):
-    """Return once another connection to this database is waiting for a lock."""
-    give_up = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < give_up:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                " AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.005)
-    raise AssertionError("no other request came to wait for the lock")
 
 
 @pytest.fixture

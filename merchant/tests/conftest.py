@@ -12,7 +12,7 @@ from payments.tests.conftest import db_state
 from payments.tests.factories import order_place
 from payments.tests.test_refunds import check_refund_invariants
 from shop.models import Order
-from shop.tests.factories import MerchantFactory, ProductFactory, UserFactory
+from shop.tests.factories import ProductFactory, UserFactory
 
 FACE_EVIDENCE = {
     "attempt": "6f1c2a9e-3d4b-4c5e-8f70-1a2b3c4d5e6f",
@@ -62,30 +62,20 @@ def state():
 
 
 @pytest.fixture
-def other_merchant(db):
-    return MerchantFactory(name="Koala", slug="koala")
-
-
-@pytest.fixture
-def staff(merchant):
+def staff(merchant_staff):
     """Pat works for Panda."""
-    user = UserFactory(username="pat")
-    merchant.staff.add(user)
-    return user
+    return merchant_staff
 
 
 @pytest.fixture
-def other_staff(other_merchant):
+def other_staff(other_merchant_staff):
     """Kim works for Koala, another shop on the marketplace."""
-    user = UserFactory(username="kim")
-    other_merchant.staff.add(user)
-    return user
+    return other_merchant_staff
 
 
 @pytest.fixture
-def admin(db):
-    """A superuser who is nobody's shop staff."""
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
+def admin(superuser):
+    return superuser
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from django.db.models import Sum
 from payments.models import LedgerEntry, Payment, Transfer, Wallet
 from payments.services import wallet_for_merchant, wallet_for_user
 from shop.models import Cart, CartItem, Order, OrderLine, Product
-from shop.tests.factories import MerchantFactory, ProductFactory
 
 from .factories import order_place
 
@@ -132,22 +131,6 @@ def assert_invariants():
 def state():
     """A snapshot of the database's money, stock, orders and carts, to compare."""
     return db_state
-
-
-@pytest.fixture
-def other_merchant(db):
-    return MerchantFactory(name="Koala", slug="koala")
-
-
-@pytest.fixture
-def other_product(other_merchant):
-    return ProductFactory(
-        merchant=other_merchant,
-        title="Teapot",
-        slug="teapot",
-        price=Decimal("40.00"),
-        stock=3,
-    )
 
 
 @pytest.fixture

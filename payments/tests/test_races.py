@@ -10,7 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from payments import services
@@ -26,7 +25,7 @@ from payments.services import (
 )
 from shop.exceptions import OutOfStock
 from shop.models import CartItem, Order, Product
-from shop.tests.concurrency import JOIN_TIMEOUT, run_together
+from shop.tests.concurrency import JOIN_TIMEOUT, run_together, wait_for_a_blocked_query
 from shop.tests.factories import ProductFactory, UserFactory
 
 from .conftest import balance_of, check_invariants, wallets_total
@@ -60,22 +59,6 @@ def _sleep_until(moment):
         time.sleep(0.001)
 
 
-def _wait_for_a_blocked_query(timeout=20):
-    """Return once another connection to this database is waiting for a row lock."""
-    give_up = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < give_up:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                " AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.005)
-    raise AssertionError("no other query came to wait for the lock")
-
-
 def _hold_inside(monkeypatch, name, *, before=None) -> threading.Event:
     """Pause `payments.services.<name>`, mid-transaction, until a rival is blocked.
 
@@ -89,7 +72,7 @@ def _hold_inside(monkeypatch, name, *, before=None) -> threading.Event:
         if before is not None:
             before()
         holding.set()
-        _wait_for_a_blocked_query()
+        wait_for_a_blocked_query()
         return real(**kwargs)
 
     monkeypatch.setattr(services, name, held)

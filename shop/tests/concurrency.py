@@ -1,6 +1,7 @@
 """Calls run in threads released together, for the race tests on PostgreSQL."""
 
 import threading
+import time
 from dataclasses import dataclass
 
 from django.db import connection
@@ -49,3 +50,19 @@ def run_together(calls, *, on_release=None) -> list[Outcome]:
         thread.join(JOIN_TIMEOUT)
     assert not any(thread.is_alive() for thread in threads), "a thread hung"
     return outcomes
+
+
+def wait_for_a_blocked_query(timeout=20):
+    """Return once another connection to this database waits for a lock (PostgreSQL)."""
+    give_up = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < give_up:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                " AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.005)
+    raise AssertionError("no other connection came to wait for the lock")
