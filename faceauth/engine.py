@@ -30,6 +30,10 @@ FRAME_MAX_BYTES = 256 * 1024
 FRAME_MAX_PIXELS = 1920 * 1080
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_PIXELS = 25_000_000
+# A larger JPEG photo is decoded at 1/2, 1/4 or 1/8 scale, never whole: a 36 MP one at
+# 1/4 (2000x1125), a 12 MP one at 1/2 (2016x1512), both larger than the copy that
+# detection searches (PHOTO_DETECT_SIDE).
+PHOTO_JPEG_TARGET_PIXELS = 8_000_000
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 # libjpeg decodes a progressive JPEG once per scan: 12-byte scans that each sweep the
 # whole image made a 256 KiB frame cost 3 s of CPU, and a 10 MiB photo minutes.
@@ -139,12 +143,18 @@ def warm_up() -> None:
 
 
 def decode_image(
-    data: bytes, *, max_bytes: int = FRAME_MAX_BYTES, max_pixels: int = FRAME_MAX_PIXELS
+    data: bytes,
+    *,
+    max_bytes: int = FRAME_MAX_BYTES,
+    max_pixels: int = FRAME_MAX_PIXELS,
+    jpeg_target_pixels: int | None = None,
 ) -> np.ndarray:
     """Decode JPEG, PNG or WebP bytes to an upright RGB array, refusing anything else.
 
     The byte size, the format, the pixel count and a JPEG's number of scans are
     checked before any pixel is decoded, so a decompression bomb costs nothing.
+    With ``jpeg_target_pixels``, a JPEG with more pixels is decoded at reduced scale,
+    and may then have more than ``max_pixels`` at full size (see _reduce_jpeg).
     """
     if not data:
         raise FrameRejected(Reason.EMPTY)
@@ -152,18 +162,23 @@ def decode_image(
         raise FrameRejected(Reason.TOO_LARGE, f"{len(data)} bytes > {max_bytes}")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns from 89 MP: the caps below are lower, except for a JPEG
+            # decoded at reduced scale. Its hard limit, 179 MP, still refuses.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=sorted(ALLOWED_FORMATS))
     except UnidentifiedImageError as error:
         raise FrameRejected(Reason.UNSUPPORTED_FORMAT) from error
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+    except Image.DecompressionBombError as error:
         raise FrameRejected(Reason.TOO_MANY_PIXELS) from error
     except Exception as error:  # noqa: BLE001 - a hostile header may raise anything
         raise FrameRejected(Reason.UNREADABLE, type(error).__name__) from error
     width, height = image.size
     if width < 1 or height < 1:
         raise FrameRejected(Reason.UNREADABLE, "no pixels")
-    if width * height > max_pixels:
+    if image.format in ("JPEG", "MPO") and jpeg_target_pixels is not None:
+        _reduce_jpeg(image, data, target=jpeg_target_pixels, max_pixels=max_pixels)
+    # The size that will be decoded: the declared one, or the reduced one.
+    if image.width * image.height > max_pixels:
         raise FrameRejected(Reason.TOO_MANY_PIXELS, f"{width}x{height}")
     if image.format in ("JPEG", "MPO"):
         # Every scan starts with an SOS marker, which cannot occur inside entropy-coded
@@ -178,6 +193,77 @@ def decode_image(
         return np.asarray(image, dtype=np.uint8)
     except Exception as error:  # noqa: BLE001 - truncated or corrupt pixel data
         raise FrameRejected(Reason.UNREADABLE, type(error).__name__) from error
+
+
+def decode_photo(data: bytes) -> np.ndarray:
+    """Decode an uploaded photo: within PHOTO_MAX_BYTES and PHOTO_MAX_PIXELS, and a
+    JPEG over PHOTO_JPEG_TARGET_PIXELS at 1/2, 1/4 or 1/8 scale."""
+    return decode_image(
+        data,
+        max_bytes=PHOTO_MAX_BYTES,
+        max_pixels=PHOTO_MAX_PIXELS,
+        jpeg_target_pixels=PHOTO_JPEG_TARGET_PIXELS,
+    )
+
+
+def _reduce_jpeg(
+    image: Image.Image, data: bytes, *, target: int, max_pixels: int
+) -> None:
+    """Have libjpeg decode a JPEG over ``target`` pixels at 1/2, 1/4 or 1/8 scale, the
+    least reduction that brings it under: it scales each 8x8 block as it decodes it
+    (DCT scaling), so the full-size image is never held.
+
+    Only a JPEG decoded in one pass may have more than ``max_pixels`` at full size. A
+    progressive one, or one whose first scan leaves out a component, keeps every
+    coefficient of the full-size image until its last scan, whatever the scale: 2
+    bytes each, 108 MB for 36 MP in 4:2:0, 518 MB measured at 176 MP.
+    """
+    width, height = image.size
+    if width * height <= target:
+        return
+    frame, one_pass = _jpeg_frame(data)
+    if frame not in _DCT_FRAMES:
+        return  # lossless (libjpeg cannot scale it), or headers _jpeg_frame gave up on
+    if width * height > max_pixels and not one_pass:
+        raise FrameRejected(Reason.TOO_MANY_PIXELS, f"{width}x{height}, several scans")
+    for scale in (2, 4, 8):
+        if -(-width // scale) * -(-height // scale) <= target:
+            # Pillow picks the largest reduction that keeps at least this size: scale.
+            image.draft("RGB", (width // scale, height // scale))
+            return
+    raise FrameRejected(Reason.TOO_MANY_PIXELS, f"{width}x{height}, even at 1/8")
+
+
+_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_ONE_PASS_FRAMES = frozenset({0xC0, 0xC1, 0xC9})  # sequential DCT
+_DCT_FRAMES = _ONE_PASS_FRAMES | {0xC2, 0xCA}  # and progressive
+_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD8)})  # no length follows
+
+
+def _jpeg_frame(data: bytes) -> tuple[int, bool]:
+    """A JPEG's frame marker (SOFn), and whether libjpeg decodes it in one pass:
+    sequential, with every component in the first scan.
+
+    Reads the segments up to the first scan as libjpeg does; anything that it would
+    skip or refuse gives ``(0, False)``.
+    """
+    frame = components = 0
+    at = 2  # after SOI
+    while at + 4 < len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xFF:  # a fill byte
+            at += 1
+        elif marker in _STANDALONE_MARKERS:
+            at += 2
+        elif marker == 0xDA:  # SOS: the number of components in the first scan
+            return frame, frame in _ONE_PASS_FRAMES and data[at + 4] == components
+        else:
+            if marker in _SOF_MARKERS:
+                if frame or at + 9 >= len(data):  # libjpeg refuses a second frame
+                    return 0, False
+                frame, components = marker, data[at + 9]
+            at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    return 0, False
 
 
 _TURNS = {

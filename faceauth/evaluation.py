@@ -135,11 +135,7 @@ class _Encoder:
 
     def _encode(self, path: Path, jitters: int) -> np.ndarray | None:
         try:
-            image = engine.decode_image(
-                path.read_bytes(),
-                max_bytes=engine.PHOTO_MAX_BYTES,
-                max_pixels=engine.PHOTO_MAX_PIXELS,
-            )
+            image = engine.decode_photo(path.read_bytes())
         except (OSError, engine.FrameRejected) as error:
             self.evaluation.unreadable[path] = str(error)
             return None

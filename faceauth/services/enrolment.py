@@ -129,9 +129,7 @@ def face_enroll(
 
 def _enrolment_encoding(data: bytes, *, index: int, jitters: int) -> np.ndarray:
     try:
-        image = engine.decode_image(
-            data, max_bytes=engine.PHOTO_MAX_BYTES, max_pixels=engine.PHOTO_MAX_PIXELS
-        )
+        image = engine.decode_photo(data)
         box = engine.enrolment_face(image, engine.find_faces_in_photo(image))
     except engine.FrameRejected as rejected:
         raise EnrolmentRejected(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from faceauth import engine
 
@@ -24,16 +25,22 @@ def face_photo(faces):
 
     @cache
     def decode(name: str) -> np.ndarray:
-        image = engine.decode_image(
-            (faces / name).read_bytes(),
-            max_bytes=engine.PHOTO_MAX_BYTES,
-            max_pixels=engine.PHOTO_MAX_PIXELS,
-        )
+        image = engine.decode_photo((faces / name).read_bytes())
         # The array is shared by every test of the session: nobody may change it.
         image.flags.writeable = False
         return image
 
     return decode
+
+
+@pytest.fixture(scope="session")
+def large_face_jpeg(faces, tmp_path_factory) -> Path:
+    """A 36 MP phone-sized JPEG of a fixture face: Obama neutral, 8000x4497."""
+    photo = Image.open(faces / "people/obama/obama_neutral.jpg").convert("RGB")
+    size = (8000, round(8000 * photo.height / photo.width))
+    path = tmp_path_factory.mktemp("large") / "obama_36mp.jpg"
+    photo.resize(size, Image.BILINEAR).save(path, "JPEG", quality=85)
+    return path
 
 
 @pytest.fixture(scope="session")

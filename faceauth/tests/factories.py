@@ -78,11 +78,7 @@ def gif_bytes() -> bytes:
 
 @cache
 def _probe_encoding(name: str) -> np.ndarray:
-    image = engine.decode_image(
-        face_bytes(name),
-        max_bytes=engine.PHOTO_MAX_BYTES,
-        max_pixels=engine.PHOTO_MAX_PIXELS,
-    )
+    image = engine.decode_photo(face_bytes(name))
     box = max(engine.find_faces_in_photo(image), key=engine.box_area)
     encoding = engine.encode_face(image, box, jitters=1)
     encoding.setflags(write=False)

@@ -219,6 +219,23 @@ def test_face_eval_judges_at_the_tolerance_asked_for(tmp_path):
     assert summary["frr"] == 1.0
 
 
+def test_face_eval_scores_a_36_mp_phone_photo(tmp_path, large_face_jpeg):
+    large = str(large_face_jpeg)
+    path = _pairs_csv(
+        tmp_path,
+        [
+            f"{large},{face_path(OBAMA_PORTRAIT)},1",
+            f"{face_path(OBAMA_PORTRAIT)},{large},1",
+            f"{large},{face_path(BIDEN)},0",
+        ],
+    )
+    summary = _summary(_run("face_eval", "--pairs", str(path), "--json"))
+    assert summary["pairs_unscored"] == 0
+    assert summary["unreadable"] == 0
+    assert summary["frr"] == 0.0
+    assert summary["far"] == 0.0
+
+
 @pytest.mark.parametrize(
     ("header", "rows", "message"),
     [

@@ -52,9 +52,10 @@ DIFFERENT_PEOPLE_PAIRS = [
     for b in photos_b
 ]
 
-PHOTO_LIMITS = {
+PHOTO_LIMITS = {  # as engine.decode_photo
     "max_bytes": engine.PHOTO_MAX_BYTES,
     "max_pixels": engine.PHOTO_MAX_PIXELS,
+    "jpeg_target_pixels": engine.PHOTO_JPEG_TARGET_PIXELS,
 }
 ENROL_JITTERS = 10
 MB = 1024 * 1024
@@ -117,6 +118,30 @@ def _bilevel_png(width: int, height: int) -> bytes:
         + chunk(b"IDAT", idat)
         + chunk(b"IEND", b"")
     )
+
+
+def _segment(marker: int, body: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+
+
+def _flat_jpeg(width: int, height: int, *, frame: int = 0xC0, scans=((1,),)) -> bytes:
+    """A valid mid-grey JPEG of any size, 420 KB at 108 MP: each 8x8 block is a "0" bit
+    (no change of DC) and, unless the frame is progressive (DC scans only), another
+    "0" (end of block). ``scans`` lists the components of each scan, from 1."""
+    components = max(max(scan) for scan in scans)
+    progressive = frame == 0xC2
+    one_code = bytes([1] + [0] * 15) + b"\x00"  # one Huffman code, "0", for symbol 0
+    sof = struct.pack(">BHHB", 8, height, width, components)
+    sof += b"".join(bytes([c, 0x11, 0]) for c in range(1, components + 1))
+    data = b"\xff\xd8" + _segment(0xDB, bytes(1) + b"\x01" * 64) + _segment(frame, sof)
+    data += _segment(0xC4, b"\x00" + one_code) + _segment(0xC4, b"\x10" + one_code)
+    blocks = -(-width // 8) * -(-height // 8)
+    for scan in scans:
+        sos = bytes([len(scan)]) + b"".join(bytes([c, 0]) for c in scan)
+        sos += b"\x00\x00\x00" if progressive else b"\x00\x3f\x00"
+        bits = blocks * len(scan) * (1 if progressive else 2)
+        data += _segment(0xDA, sos) + bytes(-(-bits // 8))
+    return data + b"\xff\xd9"
 
 
 @pytest.fixture
@@ -516,3 +541,105 @@ def test_decode_refuses_too_many_pixels_without_decoding_them(
     assert pixel_loads == []
     # Decoded to RGB, 20000x20000 would take 1.2 GB and 6000x6000 108 MB.
     assert peak < 20 * MB, f"peak {peak / MB:.1f} MB"
+
+
+# Large photos -------------------------------------------------------------------
+
+
+def test_decode_photo_reads_a_36_mp_jpeg_at_a_quarter_without_holding_it_whole(
+    large_face_jpeg, pixel_loads
+):
+    data = large_face_jpeg.read_bytes()
+
+    tracemalloc.start()
+    try:
+        image = engine.decode_photo(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert image.shape == (1125, 2000, 3)  # 8000x4497 at 1/4
+    # libjpeg scaled the blocks as it decoded them: Pillow never allocated 8000x4497.
+    assert set(pixel_loads) == {(2000, 1125)}
+    # The whole image as RGB bytes would take 108 MB.
+    assert peak < 20 * MB, f"peak {peak / MB:.1f} MB"
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "decoded"),
+    [
+        pytest.param(2800, 2800, (2800, 2800), id="7.8MP-whole"),
+        pytest.param(4032, 3024, (2016, 1512), id="12MP-at-half"),
+        pytest.param(8000, 6000, (2000, 1500), id="48MP-at-quarter"),
+        # Over Pillow's decompression-bomb warning (89 MP).
+        pytest.param(12000, 9000, (3000, 2250), id="108MP-at-quarter"),
+        pytest.param(16000, 11000, (2000, 1375), id="176MP-at-eighth"),
+    ],
+)
+def test_decode_photo_reads_a_jpeg_at_the_least_reduction_under_the_target(
+    pixel_loads, width, height, decoded
+):
+    image = engine.decode_photo(_flat_jpeg(width, height))
+
+    assert image.shape == (decoded[1], decoded[0], 3)
+    assert decoded[0] * decoded[1] <= engine.PHOTO_JPEG_TARGET_PIXELS
+    assert set(pixel_loads) == {decoded}
+    assert (image == 128).all()
+
+
+def test_decode_photo_refuses_a_jpeg_too_large_even_at_an_eighth():
+    # 39 MP at 1/8; Pillow's own limit (179 MP) refuses it before any pixel.
+    data = _flat_jpeg(50_000, 50_000)
+    assert len(data) <= engine.PHOTO_MAX_BYTES
+
+    assert _rejection(data, **PHOTO_LIMITS) == Reason.TOO_MANY_PIXELS
+
+
+@pytest.mark.parametrize(
+    ("frame", "scans"),
+    [
+        pytest.param(0xC2, ((1, 2, 3),), id="progressive"),
+        pytest.param(0xC0, ((1,), (2,), (3,)), id="one-component-a-scan"),
+    ],
+)
+def test_decode_photo_keeps_the_pixel_cap_for_a_jpeg_in_several_scans(
+    pixel_loads, frame, scans
+):
+    # libjpeg keeps all the coefficients of such a JPEG whatever the scale: 216 MB
+    # for these 36 MP, 600 MB for 100 MP.
+    data = _flat_jpeg(6000, 6000, frame=frame, scans=scans)
+    assert _rejection(data, **PHOTO_LIMITS) == Reason.TOO_MANY_PIXELS
+    assert pixel_loads == []
+
+    # Under the cap, it is still decoded at reduced scale.
+    image = engine.decode_photo(_flat_jpeg(4000, 4000, frame=frame, scans=scans))
+    assert image.shape == (2000, 2000, 3)
+
+
+def test_decode_photo_still_refuses_a_36_mp_png_as_too_many_pixels(pixel_loads):
+    data = _bilevel_png(7000, 5200)
+
+    assert _rejection(data, **PHOTO_LIMITS) == Reason.TOO_MANY_PIXELS
+    assert pixel_loads == []
+
+
+def test_decode_refuses_a_large_jpeg_as_a_webcam_frame():
+    data = _flat_jpeg(1921, 1080, scans=((1, 2, 3),))
+    assert len(data) <= engine.FRAME_MAX_BYTES
+
+    assert _rejection(data) == Reason.TOO_MANY_PIXELS
+
+
+def test_decode_photo_turns_a_large_exif_rotated_jpeg_upright(pixel_loads):
+    # 8000x4500, red on the left: orientation 6 means "rotate 90 degrees clockwise".
+    image = Image.new("RGB", (8000, 4500), (255, 0, 0))
+    image.paste((0, 0, 255), (4000, 0, 8000, 4500))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+
+    decoded = engine.decode_photo(_encoded(image, "JPEG", exif=exif.tobytes()))
+
+    assert set(pixel_loads) == {(2000, 1125)}  # decoded at 1/4, then turned
+    assert decoded.shape == (2000, 1125, 3)
+    assert decoded[100, 560].argmax() == 0  # red on top
+    assert decoded[1900, 560].argmax() == 2  # blue below

@@ -29,9 +29,10 @@ FRAME_LIMITS = {
     "max_bytes": engine.FRAME_MAX_BYTES,
     "max_pixels": engine.FRAME_MAX_PIXELS,
 }
-PHOTO_LIMITS = {
+PHOTO_LIMITS = {  # as engine.decode_photo
     "max_bytes": engine.PHOTO_MAX_BYTES,
     "max_pixels": engine.PHOTO_MAX_PIXELS,
+    "jpeg_target_pixels": engine.PHOTO_JPEG_TARGET_PIXELS,
 }
 
 # A generous per-input deadline: the machine is noisy, and a hang takes far longer.
@@ -85,7 +86,8 @@ def _gradient(size=(32, 24)) -> Image.Image:
 
 @cache
 def seeds() -> dict[str, bytes]:
-    """Valid JPEG, PNG and WebP files in the modes and features a decoder branches on."""
+    """Valid JPEG, PNG and WebP files in the modes and features a decoder branches on,
+    and two JPEGs whose headers claim a 48 MP phone photo."""
     rgb = _gradient()
     rgba = rgb.copy()
     rgba.putalpha(Image.linear_gradient("L").resize(rgb.size))
@@ -93,10 +95,15 @@ def seeds() -> dict[str, bytes]:
     frames = [rgba, rgba.transpose(Image.Transpose.ROTATE_180)]
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     rgb16 = struct.pack(">IIBBBBB", 4, 2, 16, 2, 0, 0, 0)
+    baseline = _encoded(rgb, "JPEG", quality=60)
+    progressive = _encoded(rgb, "JPEG", progressive=True)
     return {
         "face.jpg": (FACES_DIR / "people/obama/obama_smiling_small.jpg").read_bytes(),
-        "baseline.jpg": _encoded(rgb, "JPEG", quality=60),
-        "progressive.jpg": _encoded(rgb, "JPEG", progressive=True),
+        "baseline.jpg": baseline,
+        "progressive.jpg": progressive,
+        # As photos: decoded at 1/4, grey past the data; refused (several scans).
+        "claims-48mp.jpg": _claiming(baseline, 0xC0, 8000, 6000),
+        "claims-48mp-progressive.jpg": _claiming(progressive, 0xC2, 8000, 6000),
         "grey.jpg": _encoded(rgb.convert("L"), "JPEG"),
         "cmyk.jpg": _encoded(rgb.convert("CMYK"), "JPEG"),
         "exif-icc.jpg": _encoded(rgb, "JPEG", exif=_exif(6), icc_profile=srgb),
@@ -214,12 +221,17 @@ def _png_claiming(width: int, height: int) -> bytes:
     return _png(header, b"\x00" + b"\x00" * 8 * min(width, 4096))
 
 
-def _jpeg_claiming(width: int, height: int) -> bytes:
-    """A 32x24 baseline JPEG whose frame header (SOF0) claims `width` x `height`."""
-    data = bytearray(seeds()["baseline.jpg"])
-    sof = data.index(b"\xff\xc0")
+def _claiming(jpeg: bytes, frame: int, width: int, height: int) -> bytes:
+    """The JPEG with its frame header (SOFn) claiming `width` x `height`."""
+    data = bytearray(jpeg)
+    sof = data.index(bytes([0xFF, frame]))
     data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
     return bytes(data)
+
+
+def _jpeg_claiming(width: int, height: int) -> bytes:
+    """A 32x24 baseline JPEG whose frame header (SOF0) claims `width` x `height`."""
+    return _claiming(seeds()["baseline.jpg"], 0xC0, width, height)
 
 
 def _webp_claiming(width: int, height: int) -> bytes:
@@ -250,22 +262,44 @@ def _bombs() -> st.SearchStrategy[tuple[str, int, int]]:
     return st.sampled_from(sorted(BOMBS)).flatmap(sized)
 
 
+def _decoded_size(kind: str, width: int, height: int, limits) -> tuple[int, int] | None:
+    """The (height, width) that a header claiming `width` x `height` is decoded at, or
+    None if it must be refused as too many pixels.
+
+    The JPEG seed is decoded in one pass: a photo that large is read at 1/2, 1/4 or
+    1/8 scale, and only Pillow's own limit (179 MP) comes first.
+    """
+    target = limits.get("jpeg_target_pixels")
+    if kind == "jpeg" and target and width * height > target:
+        if width * height > 2 * Image.MAX_IMAGE_PIXELS:
+            return None
+        for scale in (2, 4, 8):
+            reduced = (-(-height // scale), -(-width // scale))
+            if reduced[0] * reduced[1] <= target:
+                return reduced
+        return None
+    return None if width * height > limits["max_pixels"] else (height, width)
+
+
 @FUZZ
 @given(bomb=_bombs(), as_photo=st.booleans())
 @example(bomb=("png", 100_000, 100_000), as_photo=True)
 @example(bomb=("jpeg", 65_535, 65_535), as_photo=True)
+@example(bomb=("jpeg", 12_000, 9_000), as_photo=True)  # past Pillow's warning
+@example(bomb=("jpeg", 2_000, 1_200), as_photo=False)  # a frame is never reduced
 @example(bomb=("webp", 2**24, 2**24), as_photo=True)
 @example(bomb=("webp", 9_000, 9_000), as_photo=True)  # under Pillow's own limit
 def test_decode_refuses_a_header_claiming_too_many_pixels(bomb, as_photo):
     kind, width, height = bomb
     limits = PHOTO_LIMITS if as_photo else FRAME_LIMITS
+    expected = _decoded_size(kind, width, height, limits)
 
     outcome = _rejection_or_rgb(BOMBS[kind][0](width, height), **limits)
 
-    if width * height > limits["max_pixels"]:
+    if expected is None:
         assert outcome == Reason.TOO_MANY_PIXELS
     elif isinstance(outcome, np.ndarray):
-        assert outcome.shape[:2] == (height, width)
+        assert outcome.shape[:2] == expected
 
 
 def _progressive_jpeg_with_scans(width: int, height: int, extra_scans: int) -> bytes:

@@ -234,6 +234,16 @@ def test_face_enroll_again_replaces_the_templates(shopper):
     assert FaceConsent.objects.filter(user=shopper).count() == 1
 
 
+def test_face_enroll_accepts_a_36_mp_phone_photo(shopper, large_face_jpeg):
+    consent_give(user=shopper)
+
+    templates = face_enroll(user=shopper, images=[large_face_jpeg.read_bytes()])
+
+    assert len(templates) == 1
+    assert face_match(user=shopper, encoding=probe_encoding(OBAMA_PORTRAIT)).matched
+    assert not face_match(user=shopper, encoding=probe_encoding(BIDEN)).matched
+
+
 def test_face_enroll_without_keys_fails_before_storing(shopper, settings):
     face_enrol(shopper, OBAMA)
     before = ciphertexts_of(shopper)
