@@ -5,6 +5,7 @@ from decimal import Decimal
 from faceauth.models import VerificationAttempt
 from faceauth.selectors import attempt_latest_for
 from faceauth.services.attempts import attempt_state
+from payments.limits import face_limit_for
 from payments.selectors import ledger_for_wallet, payment_get_for_order
 from shop.cart import CartSession
 from shop.models import Order
@@ -64,7 +65,8 @@ def orders_of(*, user):
 
 
 def payment_status_of(*, user, number) -> dict:
-    """`user`'s payment for order `number` and its latest face check, for polling.
+    """`user`'s payment for order `number`, its latest face check, and whether its
+    amount may be paid by face, for polling.
 
     Raises Payment.DoesNotExist for anyone else's order.
     """
@@ -84,7 +86,13 @@ def payment_status_of(*, user, number) -> dict:
             "reason": state.get("reason") or None,
             "tries_left": state.get("tries_left"),
         }
-    return {"payment": payment, "face": face}
+    face_limit = face_limit_for(payment=payment) if payment.is_open else None
+    return {
+        "payment": payment,
+        "face": face,
+        "face_allowed": face_limit is not None and face_limit.allowed,
+        "face_limit": face_limit,
+    }
 
 
 def wallet_entries(*, wallet):

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from faceauth.models import VerificationAttempt
+from payments.limits import FACE_LIMIT_CODES
 from payments.models import LedgerEntry, Payment, Transfer, Wallet
 from shop.cart import MAX_QUANTITY
 from shop.models import Category, Merchant, Order, OrderLine, Product
@@ -269,6 +270,40 @@ class FaceStateSerializer(serializers.Serializer):
     tries_left = serializers.IntegerField(allow_null=True)
 
 
+class FaceLimitSerializer(serializers.Serializer):
+    code = BlankAsNullChoiceField(
+        choices=FACE_LIMIT_CODES,
+        help_text=(
+            "Why face payment is not offered: `order_over_face_limit` (this order's "
+            "amount is above `max_amount`) or `daily_face_limit` (with what the "
+            "shopper paid by face today it would pass `daily_max_amount`); `null` "
+            "when it is offered."
+        ),
+    )
+    message = serializers.CharField(
+        allow_blank=True,
+        help_text="The reason in plain words, safe to show the shopper; blank if none.",
+    )
+    max_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text="The largest order that may be paid by face.",
+    )
+    daily_max_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text=(
+            "The most a shopper may pay by face in one day (the calendar day in "
+            "the shop's time zone)."
+        ),
+    )
+    paid_by_face_today = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text="What this shopper paid by face today, this payment aside.",
+    )
+
+
 class PaymentStatusSerializer(serializers.Serializer):
     order = serializers.CharField(source="payment.order.number")
     order_status = serializers.ChoiceField(
@@ -291,6 +326,21 @@ class PaymentStatusSerializer(serializers.Serializer):
     )
     face = FaceStateSerializer(
         allow_null=True, help_text="The latest face check for this order, if any."
+    )
+    face_allowed = serializers.BooleanField(
+        help_text=(
+            "Whether paying by face is offered: the payment awaits confirmation and "
+            "its amount is within the face payment limits (`face_limit`). Enrolment, "
+            "the face lockout and the wallet balance are checked when a face check "
+            "starts. The password is always offered."
+        )
+    )
+    face_limit = FaceLimitSerializer(
+        allow_null=True,
+        help_text=(
+            "The face payment limits as they apply to this payment, and why face "
+            "payment is not offered if it is not; `null` once the payment is decided."
+        ),
     )
 
 

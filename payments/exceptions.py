@@ -32,3 +32,11 @@ class CheckoutStale(PaymentError):
 
 class InvalidAmount(PaymentError):
     """Raised when an amount is not a positive number of cents within limits."""
+
+
+class FaceLimitExceeded(PaymentError):
+    """Raised when paying by face would pass the per-order or the daily face limit."""
+
+    def __init__(self, message: str, *, limit):
+        super().__init__(message)
+        self.limit = limit

@@ -28,6 +28,7 @@ from shop.services import (
 
 from .exceptions import (
     CheckoutStale,
+    FaceLimitExceeded,
     InsufficientFunds,
     InvalidAmount,
     PasswordLocked,
@@ -36,6 +37,7 @@ from .exceptions import (
     UnbalancedTransfer,
     WrongPassword,
 )
+from .limits import face_limit_for, yuan
 from .models import LedgerEntry, Payment, Transfer, Wallet
 
 logger = logging.getLogger(__name__)
@@ -194,7 +196,8 @@ def _payment_transition(*, payment, to, **fields) -> Payment:
 def payment_approve(*, payment, method, evidence) -> Payment:
     """Approve a payment: debit the shopper, credit each merchant, mark the order paid.
 
-    The only way a payment is approved, whatever confirmed it.
+    The only way a payment is approved, whatever confirmed it. By face, only within
+    the face limits (FaceLimitExceeded otherwise, and nothing is applied).
     """
     payment = _payment_transition(
         payment=payment, to=Payment.Status.APPROVED, method=method, evidence=evidence
@@ -208,6 +211,8 @@ def payment_approve(*, payment, method, evidence) -> Payment:
         (wallet_for_merchant(merchant=merchant), amount)
         for merchant, amount in per_merchant.items()
     ]
+    if method == Payment.Method.FACE:
+        _face_limit_enforce_locked(payment=payment, wallets=[w for w, _ in entries])
     transfer_post(
         kind=Transfer.Kind.PAYMENT,
         entries=entries,
@@ -217,6 +222,30 @@ def payment_approve(*, payment, method, evidence) -> Payment:
     order_mark_paid(order=order)
     logger.info("Order #%s: payment approved by %s", order.number, method)
     return payment
+
+
+def _face_limit_enforce(*, payment) -> None:
+    """Raise FaceLimitExceeded if paying `payment` by face now passes a face limit."""
+    limit = face_limit_for(payment=payment)
+    if not limit.allowed:
+        raise FaceLimitExceeded(limit.message, limit=limit)
+
+
+def _face_limit_enforce_locked(*, payment, wallets) -> None:
+    """Enforce the face limits again at approval, holding the transfer's wallet rows.
+
+    Two face checks of one shopper may each start under the daily limit: their
+    approvals take turns on the shopper's wallet row, so the second one counts the
+    first. The rows transfer_post is about to lock, in its primary-key order: the
+    lock comes earlier, in the same order, and adds no deadlock.
+    """
+    list(
+        Wallet.objects.select_for_update()
+        .filter(pk__in=[wallet.pk for wallet in wallets])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    _face_limit_enforce(payment=payment)
 
 
 def payment_confirm_with_password(*, payment, user, password) -> Payment:
@@ -250,9 +279,9 @@ def payment_face_start(
 ) -> VerificationAttempt:
     """Open a face check for `user`'s own open payment.
 
-    Raises PaymentNotOpen or InsufficientFunds here, and faceauth's NotEnrolled,
-    FaceLocked or key errors from attempt_start: the camera never starts for a
-    payment that could not be approved.
+    Raises PaymentNotOpen, InsufficientFunds or FaceLimitExceeded here, and
+    faceauth's NotEnrolled, FaceLocked or key errors from attempt_start: the camera
+    never starts for a payment that could not be approved.
     """
     if payment.user_id != user.pk or not payment.is_open:
         raise PaymentNotOpen("This payment is no longer waiting for confirmation.")
@@ -262,6 +291,7 @@ def payment_face_start(
         raise InsufficientFunds(
             "Your wallet holds less than this order's total: top it up first."
         )
+    _face_limit_enforce(payment=payment)
     return attempt_start(
         user=user,
         purpose=VerificationAttempt.Purpose.PAYMENT,
@@ -276,18 +306,15 @@ def payment_confirm_with_face(*, attempt) -> Payment | None:
     """Approve the payment an approved face check was for; once, however often asked.
 
     Returns None when the payment cannot be approved any more (cancelled, expired,
-    already paid): the check's verdict alone never moves money.
+    already paid) or not by face (over a face limit: it stays open for the
+    password): the check's verdict alone never moves money.
     """
     if (
         attempt.status != VerificationAttempt.Status.APPROVED
         or attempt.purpose != VerificationAttempt.Purpose.PAYMENT
     ):
         return None
-    payment = (
-        Payment.objects.select_related("order", "user")
-        .filter(order__number=attempt.reference, user=attempt.user_id)
-        .first()
-    )
+    payment = _payment_of_attempt(attempt)
     if payment is None:
         logger.error("Attempt %s: no payment for its reference", attempt.public_id)
         return None
@@ -297,11 +324,32 @@ def payment_confirm_with_face(*, attempt) -> Payment | None:
             method=Payment.Method.FACE,
             evidence=attempt_evidence(attempt),
         )
+    except FaceLimitExceeded as exc:
+        logger.warning(
+            "Order #%s: face approval refused, %s (%s, %s paid by face today, "
+            "limits %s an order and %s a day); left open for the password",
+            payment.order.number,
+            exc.limit.code,
+            yuan(payment.amount),
+            yuan(exc.limit.paid_by_face_today),
+            yuan(exc.limit.max_amount),
+            yuan(exc.limit.daily_max_amount),
+        )
+        return None
     except PaymentError as exc:
         logger.warning(
             "Order #%s: face approval not applied (%s)", payment.order.number, exc
         )
         return None
+
+
+def _payment_of_attempt(attempt) -> Payment | None:
+    """The payment a face check of the shopper names, if there is one."""
+    return (
+        Payment.objects.select_related("order", "user")
+        .filter(order__number=attempt.reference, user=attempt.user_id)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -324,7 +372,11 @@ def payments_apply_face_verdicts() -> int:
     """Apply approved face checks whose payment is still open: the answer to the
     `attempt_decided` signal failed (the database went away mid-way, say), so the
     verdict is stored but no money moved. Once per payment, as always; run by
-    celery beat. Returns how many payments it approved."""
+    celery beat. Returns how many payments it approved.
+
+    An approval the face limits refused is left alone while they still refuse it:
+    it was logged once, when refused, and is not tried (nor logged) every 10 s.
+    """
     open_orders = Payment.objects.filter(
         status=Payment.Status.AWAITING_CONFIRMATION, deadline__gt=timezone.now()
     ).values("order__number")
@@ -335,6 +387,9 @@ def payments_apply_face_verdicts() -> int:
     )
     applied = 0
     for attempt in unapplied:
+        payment = _payment_of_attempt(attempt)
+        if payment is not None and not face_limit_for(payment=payment).allowed:
+            continue
         if payment_confirm_with_face(attempt=attempt) is not None:
             applied += 1
             logger.warning(

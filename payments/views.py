@@ -23,6 +23,7 @@ from shop.services import Shipping
 
 from .exceptions import PaymentError
 from .forms import ConfirmPasswordForm, PlaceOrderForm, ShippingForm
+from .limits import face_limit_for
 from .models import Payment
 from .selectors import (
     ledger_for_wallet,
@@ -145,10 +146,16 @@ class OrderDetailView(LoginRequiredMixin, TemplateView):
             )
         except Order.DoesNotExist:
             raise Http404("No such order.") from None
+        payment = order.payment
+        face_limit = face_limit_for(payment=payment) if payment.is_open else None
         context.update(
             order=order,
-            payment=order.payment,
-            face_finishing=_face_finishing(order, self.request.user),
+            payment=payment,
+            face_limit=face_limit,
+            # Over a face limit an approved face check is refused, not finishing.
+            face_finishing=face_limit is not None
+            and face_limit.allowed
+            and _face_finishing(order, self.request.user),
             wallet=wallet_for_user(user=self.request.user),
             password_form=ConfirmPasswordForm(),
         )

@@ -1,11 +1,16 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from api.errors import exception_handler
 from api.models import IdempotencyRecord
 from api.services import request_fingerprint
 from faceauth.models import VerificationAttempt
+from faceauth.services.attempts import attempt_decide
+from payments.exceptions import FaceLimitExceeded
+from payments.limits import face_limit_decide
 from payments.models import Payment
 from payments.services import wallet_for_user
 from payments.tests.conftest import check_invariants
@@ -352,6 +357,14 @@ def test_the_payment_status_of_an_order_awaiting_confirmation(ada, order):
         "decided_at": None,
         "evidence": {},
         "face": None,
+        "face_allowed": True,
+        "face_limit": {
+            "code": None,
+            "message": "",
+            "max_amount": "1000.00",
+            "daily_max_amount": "1000.00",
+            "paid_by_face_today": "0.00",
+        },
     }
 
 
@@ -387,6 +400,86 @@ def test_the_payment_status_shows_the_latest_face_checks_verdict(ada, order):
     assert face["final"] is True
     assert face["tries_left"] == 3
     assert "does not match" in face["message"]
+
+
+def _pay_by_face(order):
+    attempt = attempt_for(order)
+    attempt_decide(
+        attempt=attempt,
+        status=VerificationAttempt.Status.APPROVED,
+        reason=VerificationAttempt.Reason.MATCHED_AND_SMILED,
+    )
+    assert Payment.objects.get(order=order).method == Payment.Method.FACE
+
+
+def test_the_payment_status_says_why_face_payment_is_not_offered_over_the_order_limit(
+    ada, order, settings
+):
+    settings.FACEAUTH_MAX_AMOUNT = "50.99"  # the order is 51.00
+
+    body = ada.get(f"/api/orders/{order.number}/payment/").json()
+
+    assert body["face_allowed"] is False
+    assert body["face_limit"] == {
+        "code": "order_over_face_limit",
+        "message": (
+            "Face payment is for orders up to ¥50.99. Confirm with your password."
+        ),
+        "max_amount": "50.99",
+        "daily_max_amount": "1000.00",
+        "paid_by_face_today": "0.00",
+    }
+
+
+def test_the_payment_status_says_why_face_payment_is_not_offered_over_the_daily_limit(
+    ada, funded_shopper, product, order, settings
+):
+    settings.FACEAUTH_DAILY_MAX_AMOUNT = "100"
+    _pay_by_face(order_place(user=funded_shopper, items={product: 2}))
+
+    body = ada.get(f"/api/orders/{order.number}/payment/").json()
+
+    assert body["face_allowed"] is False
+    assert body["face_limit"]["code"] == "daily_face_limit"
+    assert body["face_limit"]["message"] == (
+        "You have paid ¥51 by face today; the daily limit is ¥100. "
+        "Confirm with your password."
+    )
+    assert body["face_limit"]["paid_by_face_today"] == "51.00"
+    assert body["face_limit"]["daily_max_amount"] == "100.00"
+
+
+def test_the_payment_status_of_a_face_payment_counts_not_itself_and_has_no_limit(
+    ada, order
+):
+    _pay_by_face(order)
+
+    body = ada.get(f"/api/orders/{order.number}/payment/").json()
+
+    assert (body["status"], body["method"]) == ("approved", "face")
+    assert body["face_allowed"] is False
+    assert body["face_limit"] is None
+
+
+def test_a_face_limit_refusal_is_a_409_in_the_api_error_shape(rf):
+    # No API endpoint starts a face check today; one that does gets this answer.
+    limit = face_limit_decide(
+        amount=Decimal("51"),
+        paid_today=Decimal("0"),
+        max_amount=Decimal("50"),
+        daily_max=Decimal("100"),
+    )
+    request = rf.post("/api/orders/SP1/face/")
+
+    response = exception_handler(
+        FaceLimitExceeded(limit.message, limit=limit), {"request": request}
+    )
+
+    assert response.status_code == 409
+    assert response.data == {
+        "detail": "Face payment is for orders up to ¥50. Confirm with your password.",
+        "code": "face_limit_exceeded",
+    }
 
 
 def test_confirming_with_the_password_pays_the_order(ada, funded_shopper, order):

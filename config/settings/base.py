@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come from the environment."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -271,6 +272,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "payments.models.Payment.Status",
         "PaymentMethodEnum": "payments.models.Payment.Method",
         "TransferKindEnum": "payments.models.Transfer.Kind",
+        "FaceLimitCodeEnum": "payments.limits.FACE_LIMIT_CODES",
     },
 }
 
@@ -302,6 +304,14 @@ FACEAUTH_ATTEMPT_SECONDS = env.int("FACEAUTH_ATTEMPT_SECONDS", default=30)
 # How long a frame's keyed digest is remembered: the same bytes in another face check
 # of the same user is dropped as a replay (faceauth/frames.py); 0 turns this off.
 FACEAUTH_REPLAY_SECONDS = env.int("FACEAUTH_REPLAY_SECONDS", default=24 * 60 * 60)
+# Face payment is offered only for orders up to FACEAUTH_MAX_AMOUNT, and while the
+# shopper's approved face payments of the day (the calendar day in TIME_ZONE) stay
+# within FACEAUTH_DAILY_MAX_AMOUNT; above either, the password. In yuan. The face
+# check is a 2-D liveness test: docs/security.md ("Amount limits") says why so low.
+FACEAUTH_MAX_AMOUNT = env("FACEAUTH_MAX_AMOUNT", cast=Decimal, default=Decimal(1000))
+FACEAUTH_DAILY_MAX_AMOUNT = env(
+    "FACEAUTH_DAILY_MAX_AMOUNT", cast=Decimal, default=Decimal(1000)
+)
 CELERY_BEAT_SCHEDULE["expire-face-attempts"] = {
     "task": "faceauth.tasks.expire_attempts",
     "schedule": 5.0,

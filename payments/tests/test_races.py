@@ -12,13 +12,17 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from faceauth.models import VerificationAttempt
+from faceauth.tests.factories import attempt_make
 from payments import services
-from payments.exceptions import PaymentNotOpen
+from payments.exceptions import FaceLimitExceeded, PaymentNotOpen
 from payments.models import Payment, Transfer, Wallet
+from payments.selectors import face_paid_total_on
 from payments.services import (
     checkout_place,
     payment_approve,
     payment_cancel,
+    payment_confirm_with_face,
     payment_expire,
     wallet_for_user,
     wallet_topup,
@@ -424,3 +428,98 @@ def test_wallets_sum_to_zero_through_a_storm_of_payments(
     # Purchases only move money between shoppers and merchants; only top-ups add.
     assert _non_system_total() == shoppers_money + len(topped_up) * D("7.77")
     check_invariants(initial_stock=initial_stock)
+
+
+# Face payment's daily limit: checks started under it, approved at the same moment --
+
+
+def _approve_by_face(pk):
+    return payment_approve(
+        payment=Payment.objects.get(pk=pk),
+        method=Payment.Method.FACE,
+        evidence={"race": True},
+    )
+
+
+def _face_orders(settings, user, merchant, count):
+    """`count` orders of ¥51.00 each, under a face limit of ¥120 an order and a day:
+    any two may be paid by face, never three."""
+    settings.FACEAUTH_MAX_AMOUNT = D("120")
+    settings.FACEAUTH_DAILY_MAX_AMOUNT = D("120")
+    jug = ProductFactory(merchant=merchant, price=D("51.00"), stock=10)
+    return jug, [order_place(user=user, items={jug: 1}) for _ in range(count)]
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_face_approvals_racing_past_the_daily_limit_approve_only_what_it_allows(
+    settings, funded_shopper, merchant, round_
+):
+    jug, orders = _face_orders(settings, funded_shopper, merchant, 3)
+    approved_checks = [
+        attempt_make(
+            funded_shopper,
+            reference=order.number,
+            status=VerificationAttempt.Status.APPROVED,
+            reason=VerificationAttempt.Reason.MATCHED_AND_SMILED,
+        )
+        for order in orders
+    ]
+
+    outcomes = run_together(
+        [
+            lambda attempt=attempt: payment_confirm_with_face(attempt=attempt)
+            for attempt in approved_checks
+        ]
+    )
+
+    assert [o.error for o in outcomes] == [None] * 3
+    assert sum(o.value is not None for o in outcomes) == 2
+    by_face = Payment.objects.filter(
+        status=Payment.Status.APPROVED, method=Payment.Method.FACE
+    )
+    assert by_face.count() == 2
+    today = timezone.localdate()
+    assert face_paid_total_on(user=funded_shopper, day=today) == D("102.00")
+    left = Payment.objects.get(status=Payment.Status.AWAITING_CONFIRMATION)
+    assert (left.method, left.evidence, left.decided_at) == ("", {}, None)
+    assert left.order.status == Order.Status.AWAITING_PAYMENT
+    assert not Transfer.objects.filter(payment=left).exists()
+    assert balance_of(wallet_for_user(user=funded_shopper)) == D("898.00")
+    assert balance_of(merchant.wallet) == D("102.00")
+    check_invariants(initial_stock={jug.pk: 10})
+
+
+def test_a_face_approval_waits_for_one_holding_the_wallet_then_counts_it(
+    settings, funded_shopper, merchant, monkeypatch
+):
+    jug, (first, second) = _face_orders(settings, funded_shopper, merchant, 2)
+    settings.FACEAUTH_DAILY_MAX_AMOUNT = D("100")  # one of the two, not both
+    # The first approval holds its locks until the second waits for them: the
+    # second one's limit check must see the first, not the total before it.
+    real = services.order_mark_paid
+    holding = threading.Event()
+
+    def held(**kwargs):
+        if not holding.is_set():
+            holding.set()
+            wait_for_a_blocked_query()
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "order_mark_paid", held)
+
+    def second_once_held():
+        assert holding.wait(JOIN_TIMEOUT)
+        return _approve_by_face(second.payment.pk)
+
+    approve, refused = run_together(
+        [lambda: _approve_by_face(first.payment.pk), second_once_held]
+    )
+
+    assert approve.ok, approve.error
+    assert isinstance(refused.error, FaceLimitExceeded), refused.error
+    assert refused.error.limit.paid_by_face_today == D("51.00")
+    assert Payment.objects.get(pk=first.payment.pk).status == Payment.Status.APPROVED
+    second.payment.refresh_from_db()
+    assert second.payment.status == Payment.Status.AWAITING_CONFIRMATION
+    assert balance_of(wallet_for_user(user=funded_shopper)) == D("949.00")
+    check_invariants(initial_stock={jug.pk: 10})
