@@ -16,16 +16,16 @@ from .services.attempts import (
     attempt_expire_if_overdue,
     attempt_state,
     attempt_stop_signed_out,
-    session_signed_in,
 )
+from .services.sessions import session_signed_in
 from .tasks import verify_frame_enqueue
 from .throttle import TokenBucket
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = engine.FRAME_MAX_BYTES  # 256 KiB
-FRAMES_PER_SECOND = 10  # the page sends 8
-FRAME_BURST = 15
+FRAMES_PER_SECOND = 16  # the page sends 8, and 15 while a cue is shown
+FRAME_BURST = 24
 # Close codes (4000-4999 are the application's).
 CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -57,7 +57,7 @@ class AttemptConsumer(AsyncWebsocketConsumer):
     redis = None
     finished = False  # the verdict came, or the socket closed: ignore what arrives
     closed = False  # the socket closed itself
-    challenge = False  # the shopper has been asked to smile (the last state pushed)
+    challenge = False  # the shopper is answering a cue (the last state pushed)
     replayed = 0  # frames dropped as sent to another attempt first
 
     async def connect(self):
@@ -161,7 +161,7 @@ class AttemptConsumer(AsyncWebsocketConsumer):
             if must_send:
                 options = {"expires": self.attempt.deadline}
                 if self.challenge:
-                    # A frame that may hold the smile asked for jumps the queue.
+                    # A frame that may hold the answer to a cue jumps the queue.
                     options["urgent"] = True
                 await sync_to_async(verify_frame_enqueue, thread_sensitive=False)(
                     self.attempt.pk, **options

@@ -1,9 +1,12 @@
 """Frames in flight, by reference: the consumer puts, the Celery task takes.
 
-Per attempt, Redis holds at most one frame (a newer one replaces an unprocessed
-one), a flag saying a task is on its way, and the counts the audit needs. Every key
-expires within seconds; `attempt_forget` deletes them all when the attempt ends.
-Frames never travel as task arguments or results.
+Per attempt, Redis holds a short queue of frames (QUEUE_FRAMES, the oldest dropped
+when it overflows), a flag saying a task is on its way, and the counts the audit
+needs. While the shopper answers a cue the task judges every frame in order;
+otherwise it takes the newest and skips the rest (faceauth/services/checks.py).
+Every frame gets a number when it arrives, dropped ones too, so the task knows when
+a frame is missing. Every key expires within seconds; `attempt_forget` deletes them
+all when the attempt ends. Frames never travel as task arguments or results.
 
 Per user, Redis also remembers which attempt each frame was first sent to, by a
 keyed digest of its bytes (never the bytes), for FACEAUTH_REPLAY_SECONDS: the same
@@ -12,6 +15,9 @@ blank frame (a camera warming up encodes to the same bytes every time). Either w
 the frame is dropped and counted, never judged: the attempt goes on.
 """
 
+import contextlib
+import json
+import secrets
 from dataclasses import dataclass
 from functools import cache
 
@@ -22,7 +28,11 @@ from django.utils.crypto import salted_hmac
 
 FRAME_TTL_MS = 5_000
 INFLIGHT_TTL_MS = 5_000  # a task that died frees the attempt after this
+JUDGING_TTL_MS = 10_000  # the task's hard time limit: a killed taker's hold ends
 COUNTS_TTL_MS = 120_000
+# Two seconds of frames at the page's 15 a second while a cue is shown: a worker
+# further behind than that loses frames, and the answer is "not seen".
+QUEUE_FRAMES = 30
 # How long a frame's digest is remembered, unless FACEAUTH_REPLAY_SECONDS says
 # otherwise (0 turns the replay check off).
 REPLAY_SECONDS = 24 * 60 * 60
@@ -32,15 +42,35 @@ REPLAY_SECONDS = 24 * 60 * 60
 class Frame:
     data: bytes
     received_at: float  # epoch seconds, when the consumer got it
-    seq: int  # its number among the frames received
+    seq: int  # its number among the frames that arrived, dropped ones included
     # The session the frame came through: an approval checks it is still signed in.
     # Empty for frames made in code rather than received (tests).
     session_key: str = ""
 
+    def pack(self) -> bytes:
+        header = {"at": self.received_at, "seq": self.seq, "session": self.session_key}
+        return json.dumps(header).encode() + b"\0" + self.data
 
-def _keys(attempt_id: int) -> tuple[str, str, str]:
+    @classmethod
+    def unpack(cls, packed: bytes) -> "Frame":
+        header, _, data = packed.partition(b"\0")
+        fields = json.loads(header)
+        return cls(
+            data=data,
+            received_at=float(fields["at"]),
+            seq=int(fields["seq"]),
+            session_key=fields.get("session", ""),
+        )
+
+
+def _keys(attempt_id: int) -> tuple[str, str, str, str]:
     base = f"{settings.FACEAUTH_REDIS_PREFIX}:attempt:{attempt_id}"
-    return f"{base}:frame", f"{base}:inflight", f"{base}:counts"
+    return (
+        f"{base}:frames",
+        f"{base}:inflight",
+        f"{base}:counts",
+        f"{base}:judging",
+    )
 
 
 def async_client() -> redis.asyncio.Redis:
@@ -65,26 +95,21 @@ async def frame_put(
     *,
     session_key: str = "",
 ) -> bool:
-    """Store the newest frame; True if no task is on its way and one must be sent."""
-    frame_key, inflight_key, counts_key = _keys(attempt_id)
+    """Queue a frame; True if no task is on its way and one must be sent."""
+    queue_key, inflight_key, counts_key, _ = _keys(attempt_id)
+    seq = await _count(client, attempt_id, "received")
+    frame = Frame(data=data, received_at=at, seq=seq, session_key=session_key)
     async with client.pipeline(transaction=True) as pipe:
-        pipe.hincrby(counts_key, "received", 1)
-        pipe.pexpire(counts_key, COUNTS_TTL_MS)
-        results = await pipe.execute()
-    seq = results[0]
-    async with client.pipeline(transaction=True) as pipe:
-        pipe.hset(
-            frame_key,
-            mapping={"data": data, "at": repr(at), "seq": seq, "session": session_key},
-        )
-        pipe.pexpire(frame_key, FRAME_TTL_MS)
+        pipe.rpush(queue_key, frame.pack())
+        pipe.ltrim(queue_key, -QUEUE_FRAMES, -1)
+        pipe.pexpire(queue_key, FRAME_TTL_MS)
         pipe.set(inflight_key, 1, nx=True, px=INFLIGHT_TTL_MS)
         results = await pipe.execute()
     return bool(results[-1])
 
 
 async def frame_dropped(client: redis.asyncio.Redis, attempt_id: int) -> None:
-    """Count a frame dropped for coming too fast."""
+    """Count a frame dropped for coming too fast (its number is then missing)."""
     await _count(client, attempt_id, "dropped")
 
 
@@ -93,46 +118,85 @@ async def frame_replayed(client: redis.asyncio.Redis, attempt_id: int) -> None:
     await _count(client, attempt_id, "replayed")
 
 
-async def _count(client: redis.asyncio.Redis, attempt_id: int, field: str) -> None:
-    _, _, counts_key = _keys(attempt_id)
+async def _count(client: redis.asyncio.Redis, attempt_id: int, field: str) -> int:
+    """Count one more frame under `field`; returns the frame's number."""
+    _, _, counts_key, _ = _keys(attempt_id)
     async with client.pipeline(transaction=True) as pipe:
+        pipe.hincrby(counts_key, "seq", 1)
         pipe.hincrby(counts_key, field, 1)
         pipe.pexpire(counts_key, COUNTS_TTL_MS)
-        await pipe.execute()
+        seq, *_ = await pipe.execute()
+    return seq
 
 
-def frame_take(attempt_id: int) -> Frame | None:
-    """Take the waiting frame, if any; a second taker gets None."""
-    frame_key, _, _ = _keys(attempt_id)
-    with _client().pipeline(transaction=True) as pipe:
-        pipe.hgetall(frame_key)
-        pipe.delete(frame_key)
-        fields, _ = pipe.execute()
-    if not fields or b"data" not in fields:
-        return None
-    return Frame(
-        data=fields[b"data"],
-        received_at=float(fields[b"at"]),
-        seq=int(fields[b"seq"]),
-        session_key=fields.get(b"session", b"").decode(),
-    )
+def frame_take(attempt_id: int, *, in_order: bool = False) -> Frame | None:
+    """Take the oldest waiting frame (`in_order`), or the newest, skipping the older
+    ones; a second taker gets None."""
+    queue_key, _, _, _ = _keys(attempt_id)
+    client = _client()
+    if in_order:
+        packed = client.lpop(queue_key)
+        return Frame.unpack(packed) if packed else None
+    with client.pipeline(transaction=True) as pipe:
+        pipe.lrange(queue_key, -1, -1)
+        pipe.delete(queue_key)
+        newest, _ = pipe.execute()
+    return Frame.unpack(newest[0]) if newest else None
+
+
+# Deletes the key only if it still holds this taker's token (its lease may have
+# run out and another taker hold it now).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+@contextlib.contextmanager
+def judging(attempt_id: int):
+    """Hold the attempt's frames for one taker at a time, from taking a frame to
+    storing what it showed; yields False (and holds nothing) if another taker does.
+
+    Two tasks of one attempt (a task delivered twice, or sent again after its
+    in-flight flag ran out) would otherwise each take a frame, and one of the
+    two would be lost: a gap in the middle of a move.
+    """
+    _, _, _, judging_key = _keys(attempt_id)
+    client = _client()
+    token = secrets.token_hex(8)
+    if not client.set(judging_key, token, nx=True, px=JUDGING_TTL_MS):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        client.eval(_RELEASE, 1, judging_key, token)
 
 
 def inflight_release(attempt_id: int) -> bool:
-    """Say the task is done; True if a frame arrived meanwhile and this caller took
-    the flag again, so it must send the next task itself."""
-    frame_key, inflight_key, _ = _keys(attempt_id)
+    """Say the task is done; True if a frame is waiting and this caller took the
+    flag again, so it must send the next task itself."""
+    queue_key, inflight_key, _, _ = _keys(attempt_id)
     client = _client()
     client.delete(inflight_key)
-    if not client.exists(frame_key):
+    if not client.llen(queue_key):
         return False
     return bool(client.set(inflight_key, 1, nx=True, px=INFLIGHT_TTL_MS))
 
 
 def counts(attempt_id: int) -> dict[str, int]:
-    _, _, counts_key = _keys(attempt_id)
+    """How many frames were received, dropped for coming too fast, or replayed."""
+    _, _, counts_key, _ = _keys(attempt_id)
     raw = _client().hgetall(counts_key)
-    return {key.decode(): int(value) for key, value in raw.items()}
+    counted = {key.decode(): int(value) for key, value in raw.items()}
+    counted.pop("seq", None)  # the frames' numbering, not a count of the audit
+    return counted
+
+
+def frames_waiting(attempt_id: int) -> int:
+    """How many frames are queued for the attempt."""
+    queue_key, _, _, _ = _keys(attempt_id)
+    return _client().llen(queue_key)
 
 
 def attempt_forget(attempt_id: int) -> None:

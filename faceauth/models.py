@@ -97,8 +97,15 @@ class VerificationAttempt(models.Model):
     }
 
     class Reason(models.TextChoices):
+        MATCHED_AND_LIVE = "matched_and_live", "Matched and answered every cue"
+        # Before several cues (2026-12): one smile on cue.
         MATCHED_AND_SMILED = "matched_and_smiled", "Matched and smiled on cue"
         NO_MATCH = "no_match", "Face did not match"
+        NO_RESPONSE = "no_response", "A cue was not answered in time"
+        WRONG_MOVE = "wrong_move", "Answered a cue with another move"
+        MOVED_EARLY = "moved_early", "Moved before the cue"
+        NOT_CONTINUOUS = "not_continuous", "Moved in jumps, not continuously"
+        NO_RETURN = "no_return", "Did not come back to neutral between cues"
         NO_SMILE = "no_smile", "No smile on cue"
         SEVERAL_FACES = "several_faces", "More than one face"
         NO_FACE = "no_face", "No face seen"
@@ -133,7 +140,7 @@ class VerificationAttempt(models.Model):
     # Frames by number of faces seen: {"0": 3, "1": 40, "2+": 0}.
     faces_per_frame = models.JSONField(default=dict, blank=True)
     best_distance = models.FloatField(null=True, blank=True)
-    # Smile baseline, peak and rise; when the prompt went out and the smile came.
+    # The cues asked and how each was answered, restarts, the encoded distances.
     liveness = models.JSONField(default=dict, blank=True)
     # Milliseconds: per-step medians, the decision itself, the whole attempt.
     timings = models.JSONField(default=dict, blank=True)

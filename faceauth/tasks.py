@@ -6,13 +6,14 @@ from celery.signals import worker_process_init
 
 from . import engine, frames
 from .services import biometrics_purge
-from .services.attempts import attempt_process_frame, attempts_expire_overdue
+from .services.attempts import attempts_expire_overdue
+from .services.checks import attempt_process_next
 
 logger = logging.getLogger(__name__)
 
 # Task priorities on the Redis broker, where 0 goes first: the frames of a shopper
-# who has been asked to smile jump the queue, so under load the smile is judged
-# within its window while the frames of checkouts still taking a baseline wait.
+# answering a cue jump the queue, so under load the answer is judged within its
+# window while the frames of checkouts still taking a baseline wait.
 PRIORITY_CHALLENGE = 0
 PRIORITY_FRAME = 6
 
@@ -45,25 +46,25 @@ def expire_attempts() -> int:
     priority=PRIORITY_FRAME,
 )
 def verify_frame(attempt_id: int) -> None:
-    """Process the newest frame of an attempt, taken from Redis by reference.
+    """Judge an attempt's next frame, taken from Redis by reference.
 
-    Safe to run twice: the frame is taken once, and verdicts are guarded updates.
+    Safe to run twice: one task at a time judges an attempt's frames (another one
+    returns at once), a frame is taken once, and every write is a guarded update.
     """
-    challenge = False
+    urgent = False
     try:
-        frame = frames.frame_take(attempt_id)
-        if frame is not None:
-            challenge = attempt_process_frame(attempt_id=attempt_id, frame=frame)
+        urgent = attempt_process_next(attempt_id=attempt_id)
     except SoftTimeLimitExceeded:
         logger.warning("Attempt #%s: a frame took too long; skipped", attempt_id)
     finally:
-        if frames.inflight_release(attempt_id):
-            verify_frame_enqueue(attempt_id, urgent=bool(challenge))
+        # A task that found another judging leaves the in-flight flag to it.
+        if urgent is not None and frames.inflight_release(attempt_id):
+            verify_frame_enqueue(attempt_id, urgent=urgent)
 
 
 def verify_frame_enqueue(attempt_id: int, *, expires=None, urgent=False) -> None:
-    """Send the task for an attempt's newest frame (never the frame itself);
-    `urgent` when the shopper has been asked to smile."""
+    """Send the task for an attempt's next frame (never the frame itself);
+    `urgent` while the shopper answers a cue."""
     options = {"expires": expires}
     if urgent:
         options["priority"] = PRIORITY_CHALLENGE

@@ -67,8 +67,13 @@ class PaymentAdmin(ReadOnlyAdmin):
         evidence = payment.evidence or {}
         if payment.method != Payment.Method.FACE:
             return payment.get_method_display() or "—"
-        smiled = "smiled on cue" if evidence.get("smiled_on_cue") else "no smile"
+        if evidence.get("answered_on_cue"):
+            live = "answered " + ", ".join(evidence.get("cues", [])) + " on cue"
+        elif evidence.get("smiled_on_cue"):
+            live = "smiled on cue"
+        else:
+            live = "no move recorded"
         return (
-            f"Approved by face: distance {evidence.get('distance')}, {smiled}, "
+            f"Approved by face: distance {evidence.get('distance')}, {live}, "
             f"{evidence.get('seconds')} s (attempt {evidence.get('attempt')})"
         )

@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts import throttle
 from accounts.exceptions import TooManyAttempts
 from faceauth.models import VerificationAttempt
-from faceauth.services.attempts import attempt_evidence, attempt_start
+from faceauth.services.attempts import attempt_start
+from faceauth.services.evidence import attempt_evidence
 from shop.cart import cart_clear, cart_lock_for_checkout
 from shop.exceptions import CartEmpty
 from shop.models import Order

@@ -1,7 +1,11 @@
 """Writes of the faceauth app.
 
 - enrolment: consent, enrolment, matching, key rotation, retention;
-- attempts: live verification attempts, their verdicts and the lockout.
+- attempts: face checks: start, the state the page shows, verdicts, expiry;
+- checks: one frame of a face check, from Redis to the tracker's outcome applied;
+- lockout: failed checks in a row lock face payment;
+- evidence: what a payment records of the check that approved it;
+- sessions: whether the session a check streams through is still signed in.
 """
 
 from .enrolment import (

@@ -1,6 +1,7 @@
 """Fixtures for the face tests: the fixture photos, decoded, searched and encoded
 once per session (detection costs ~0.3 s a photo, an encoding ~80 ms per jitter)."""
 
+import secrets
 from functools import cache
 from pathlib import Path
 
@@ -71,3 +72,44 @@ def face_encoding(face_photo, face_boxes):
         return encode_once(name, jitters)
 
     return encode
+
+
+@pytest.fixture
+def redis_namespace(monkeypatch):
+    """Keep this test's frame keys apart from other runs sharing the Redis db.
+
+    Attempt and user primary keys restart at 1 in every test database, so two runs
+    at once would otherwise read and delete each other's frames, or see each
+    other's frames as replayed.
+    """
+    from faceauth import frames
+
+    prefix = f"test-{secrets.token_hex(6)}:"
+    real_keys, real_seen_key = frames._keys, frames._seen_key
+    monkeypatch.setattr(
+        frames,
+        "_keys",
+        lambda attempt_id: tuple(prefix + key for key in real_keys(attempt_id)),
+    )
+    monkeypatch.setattr(
+        frames, "_seen_key", lambda *args: prefix + real_seen_key(*args)
+    )
+    yield prefix
+    client = frames._client()
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch):
+    """Record the verify_frame tasks that would go to the broker instead of
+    publishing them."""
+    from faceauth.tasks import verify_frame
+
+    sent = []
+
+    def apply_async(args=None, kwargs=None, **options):
+        sent.append({"args": args, "kwargs": kwargs, "options": options})
+
+    monkeypatch.setattr(verify_frame, "apply_async", apply_async)
+    return sent

@@ -1,47 +1,41 @@
 """Verification attempts as services: start, state, verdicts, lockout, expiry, audit.
 
-No websockets here: frames go straight to attempt_process_frame where a test needs
-them, and verdicts through attempt_decide, as the Celery task gives them.
+No websockets here: verdicts go through attempt_decide, as the Celery task gives
+them; where a test needs real frames, faceauth/tests/live.py films them through
+the task.
 """
 
-import secrets
 import time
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from asgiref.sync import async_to_sync
 from cryptography.fernet import Fernet
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from faceauth import frames as frame_store
-from faceauth import liveness
+from faceauth import liveness, messages, pad
 from faceauth.exceptions import (
     FaceKeysMissing,
     FaceLocked,
     NotEnrolled,
     TemplateUnreadable,
 )
-from faceauth.frames import Frame
 from faceauth.models import VerificationAttempt
 from faceauth.services.attempts import (
-    LOCK_AFTER_FAILURES,
     attempt_decide,
-    attempt_evidence,
     attempt_expire_if_overdue,
-    attempt_process_frame,
     attempt_start,
     attempt_state,
     attempt_stop_signed_out,
     attempts_expire_overdue,
-    face_lock_of,
-    session_signed_in,
 )
+from faceauth.services.evidence import attempt_evidence
+from faceauth.services.lockout import LOCK_AFTER_FAILURES, face_lock_of
 from faceauth.signals import attempt_decided
 from faceauth.tests.factories import (
     OBAMA,
-    OBAMA_PORTRAIT,
     attempt_failures,
     attempt_make,
     attempt_make_overdue,
@@ -49,6 +43,7 @@ from faceauth.tests.factories import (
     frame_jpeg,
     probe_encoding,
 )
+from faceauth.tests.live import film_of, fix_draws, play
 
 pytestmark = pytest.mark.django_db
 
@@ -208,8 +203,8 @@ def test_replaced_attempts_do_not_count_towards_the_lockout(enrolled):
     assert _start(enrolled).status == Status.OPEN
 
 
-def test_restarting_after_the_prompt_counts_as_a_failure(enrolled):
-    # The prompt only goes out once the face matched: a restart must not be free.
+def test_restarting_after_the_first_cue_counts_as_a_failure(enrolled):
+    # Once the first cue went out, starting over must not be a free try.
     for _ in range(LOCK_AFTER_FAILURES):
         attempt = _start(enrolled)
         VerificationAttempt.objects.filter(pk=attempt.pk).update(
@@ -219,7 +214,7 @@ def test_restarting_after_the_prompt_counts_as_a_failure(enrolled):
         _start(enrolled)
 
     assert face_lock_of(enrolled).failures == LOCK_AFTER_FAILURES
-    assert VerificationAttempt.objects.filter(reason=Reason.NO_SMILE).count() == 5
+    assert VerificationAttempt.objects.filter(reason=Reason.NO_RESPONSE).count() == 5
 
 
 def test_restarting_after_the_deadline_counts_the_old_attempt_as_timed_out(enrolled):
@@ -243,27 +238,45 @@ def test_attempt_state_of_an_open_attempt_is_streaming_and_not_final(shopper):
     state = attempt_state(attempt)
 
     assert state["state"] == "streaming"
+    assert state["cue"] == "neutral"
     assert state["final"] is False
-    assert state["message"] == liveness.MESSAGES["baseline"]
+    assert state["message"] == messages.HINTS["baseline"]
     assert state["deadline"] == attempt.deadline.isoformat()
 
 
-def test_attempt_state_during_the_smile_challenge_asks_for_a_smile(shopper):
+def test_attempt_state_while_a_cue_is_shown_names_it(shopper):
     tracker = liveness.Tracker(
-        phase=liveness.Phase.CHALLENGE, baseline=0.8, challenge_at=time.time()
+        cues=["smile", "turn-left", "open-mouth"],
+        phase=liveness.Phase.CUE,
+        index=1,
+        cue_at=time.time(),
     )
     attempt = attempt_make(shopper, tracker=tracker.to_dict())
 
     state = attempt_state(attempt)
 
     assert state["state"] == "challenge"
-    assert state["message"] == "Now smile!"
+    assert state["cue"] == "turn-left"
+    assert state["message"] == "Now turn your head to your left"
     assert state["final"] is False
+
+
+@pytest.mark.parametrize(
+    "phase", [liveness.Phase.BASELINE, liveness.Phase.WAITING, liveness.Phase.RELAX]
+)
+def test_attempt_state_never_tells_a_cue_before_it_goes_out(shopper, phase):
+    tracker = liveness.Tracker(cues=["open-mouth"] * 3, phase=phase)
+    attempt = attempt_make(shopper, tracker=tracker.to_dict())
+
+    state = attempt_state(attempt)
+
+    assert (state["state"], state["cue"]) == ("streaming", "neutral")
+    assert "mouth" not in state["message"]
 
 
 def test_attempt_state_of_an_approved_attempt_is_final(shopper):
     attempt = attempt_make(
-        shopper, status=Status.APPROVED, reason=Reason.MATCHED_AND_SMILED
+        shopper, status=Status.APPROVED, reason=Reason.MATCHED_AND_LIVE
     )
 
     state = attempt_state(attempt)
@@ -330,7 +343,7 @@ def test_attempt_state_after_the_fifth_failure_is_locked_and_points_to_the_passw
 def test_attempt_state_of_an_approval_is_not_locked_by_older_failures(shopper):
     attempt_failures(shopper, LOCK_AFTER_FAILURES)
     attempt = attempt_make(
-        shopper, status=Status.APPROVED, reason=Reason.MATCHED_AND_SMILED
+        shopper, status=Status.APPROVED, reason=Reason.MATCHED_AND_LIVE
     )
     VerificationAttempt.objects.filter(pk=attempt.pk).update(
         decided_at=timezone.now() - timedelta(hours=1)
@@ -403,7 +416,7 @@ def test_an_approval_between_failures_resets_the_count(shopper):
     attempt_make(
         shopper,
         status=Status.APPROVED,
-        reason=Reason.MATCHED_AND_SMILED,
+        reason=Reason.MATCHED_AND_LIVE,
         decided_at=timezone.now() - timedelta(minutes=5),
     )
     attempt_failures(shopper, 4)
@@ -416,7 +429,7 @@ def test_an_approval_between_failures_resets_the_count(shopper):
 
 def test_an_approval_after_five_failures_unlocks(shopper):
     attempt_failures(shopper, 5, last_at=timezone.now() - timedelta(seconds=30))
-    attempt_make(shopper, status=Status.APPROVED, reason=Reason.MATCHED_AND_SMILED)
+    attempt_make(shopper, status=Status.APPROVED, reason=Reason.MATCHED_AND_LIVE)
 
     lock = face_lock_of(shopper)
 
@@ -459,7 +472,7 @@ def test_attempt_decide_stores_the_verdict_and_its_fields(shopper):
     decided = attempt_decide(
         attempt=attempt,
         status=Status.APPROVED,
-        reason=Reason.MATCHED_AND_SMILED,
+        reason=Reason.MATCHED_AND_LIVE,
         liveness={"distances": [0.31, 0.35], "rise": 0.4},
         best_distance=0.31,
     )
@@ -467,7 +480,7 @@ def test_attempt_decide_stores_the_verdict_and_its_fields(shopper):
     stored = _reload(attempt)
     assert decided == stored
     assert stored.status == Status.APPROVED
-    assert stored.reason == Reason.MATCHED_AND_SMILED
+    assert stored.reason == Reason.MATCHED_AND_LIVE
     assert stored.decided_at is not None
     assert stored.liveness == {"distances": [0.31, 0.35], "rise": 0.4}
     assert stored.best_distance == 0.31
@@ -481,7 +494,7 @@ def test_attempt_decide_twice_keeps_the_first_verdict(shopper, decisions):
     )
 
     second = attempt_decide(
-        attempt=attempt, status=Status.APPROVED, reason=Reason.MATCHED_AND_SMILED
+        attempt=attempt, status=Status.APPROVED, reason=Reason.MATCHED_AND_LIVE
     )
 
     assert first is not None
@@ -496,7 +509,7 @@ def test_attempt_decide_never_approves_after_the_deadline(shopper, decisions):
     attempt = attempt_make_overdue(attempt_make(shopper))
 
     decided = attempt_decide(
-        attempt=attempt, status=Status.APPROVED, reason=Reason.MATCHED_AND_SMILED
+        attempt=attempt, status=Status.APPROVED, reason=Reason.MATCHED_AND_LIVE
     )
 
     assert decided is None
@@ -521,7 +534,7 @@ def test_attempt_decide_still_expires_an_attempt_after_the_deadline(shopper):
 @pytest.mark.parametrize(
     ("status", "reason"),
     [
-        (Status.APPROVED, Reason.MATCHED_AND_SMILED),
+        (Status.APPROVED, Reason.MATCHED_AND_LIVE),
         (Status.DECLINED, Reason.SEVERAL_FACES),
         (Status.EXPIRED, Reason.TIMED_OUT),
     ],
@@ -589,8 +602,15 @@ def test_attempts_expire_overdue_twice_changes_nothing_more(shopper, decisions):
         ({}, Reason.TIMED_OUT),
         ({"last_problem": "no_face"}, Reason.NO_FACE),
         ({"last_problem": "several_faces"}, Reason.SEVERAL_FACES),
-        ({"last_problem": "smiled_early"}, Reason.NO_SMILE),
-        ({"phase": liveness.Phase.CHALLENGE, "baseline": 0.8}, Reason.NO_SMILE),
+        ({"last_problem": "moved_early"}, Reason.MOVED_EARLY),
+        ({"last_problem": "baseline_dropped"}, Reason.MOVED_EARLY),
+        ({"last_problem": "wrong_move"}, Reason.WRONG_MOVE),
+        ({"last_problem": "no_return"}, Reason.NO_RETURN),
+        ({"phase": liveness.Phase.CUE, "cues": ["smile"]}, Reason.NO_RESPONSE),
+        (
+            {"phase": liveness.Phase.CUE, "cues": ["smile"], "cue_jumps": 1},
+            Reason.NOT_CONTINUOUS,
+        ),
     ],
 )
 def test_an_expired_attempt_names_what_went_wrong_last(shopper, tracker, reason):
@@ -614,13 +634,17 @@ def test_attempt_expire_if_overdue_leaves_a_running_attempt_open(shopper):
 # Evidence and the audit record ---------------------------------------------------------
 
 
-def test_attempt_evidence_reports_the_larger_distance_the_smile_and_the_time(shopper):
+def test_attempt_evidence_reports_the_worst_distance_the_cues_and_the_time(shopper):
     attempt = attempt_make(shopper)
+    answers = [
+        {"cue": "smile", "reaction_s": 0.52, "answered_s": 0.8, "frames": 7},
+        {"cue": "turn-right", "reaction_s": 0.61, "answered_s": 0.9, "frames": 6},
+    ]
     decided = attempt_decide(
         attempt=attempt,
         status=Status.APPROVED,
-        reason=Reason.MATCHED_AND_SMILED,
-        liveness={"distances": [0.3121, 0.3549], "rise": 0.4},
+        reason=Reason.MATCHED_AND_LIVE,
+        liveness={"distances": [0.3121, 0.3549, 0.3302], "answers": answers},
         frames_processed=12,
     )
 
@@ -628,8 +652,9 @@ def test_attempt_evidence_reports_the_larger_distance_the_smile_and_the_time(sho
 
     assert evidence["attempt"] == str(attempt.public_id)
     assert evidence["distance"] == 0.35
-    assert evidence["smiled_on_cue"] is True
-    assert evidence["smile_rise"] == 0.4
+    assert evidence["answered_on_cue"] is True
+    assert evidence["cues"] == ["smile", "turn-right"]
+    assert evidence["reaction_s"] == [0.52, 0.61]
     assert evidence["frames"] == 12
     assert evidence["seconds"] == round(
         (decided.decided_at - decided.started_at).total_seconds(), 1
@@ -637,13 +662,14 @@ def test_attempt_evidence_reports_the_larger_distance_the_smile_and_the_time(sho
     assert evidence["seconds"] >= 5  # attempt_make started it 5 s ago
 
 
-def test_attempt_evidence_without_a_smile_or_a_match_says_so(shopper):
-    attempt = attempt_make(shopper, status=Status.DECLINED, reason=Reason.NO_SMILE)
+def test_attempt_evidence_without_an_answer_or_a_match_says_so(shopper):
+    attempt = attempt_make(shopper, status=Status.DECLINED, reason=Reason.NO_RESPONSE)
 
     evidence = attempt_evidence(attempt)
 
     assert evidence["distance"] is None
-    assert evidence["smiled_on_cue"] is False
+    assert evidence["answered_on_cue"] is False
+    assert evidence["cues"] == []
 
 
 ENCODING_LIKE = 64  # a list this long of numbers looks like (part of) an encoding
@@ -676,31 +702,24 @@ def test_the_audit_scan_would_notice_an_encoding_or_a_picture():
     assert _biometric_like({"tracker": {"samples": [0.8, 0.81, 0.8]}}) == []
 
 
-def test_an_attempt_approved_from_real_frames_keeps_no_image_or_encoding(enrolled):
+@pytest.mark.usefixtures("redis_namespace", "sent_tasks")
+def test_an_attempt_approved_from_real_frames_keeps_no_image_or_encoding(
+    enrolled, monkeypatch
+):
+    fix_draws(monkeypatch)
     attempt = _start(enrolled, reference="SP-AUDIT")
-    t0 = time.time()
-    frames = [
-        (OBAMA, t0),
-        (OBAMA, t0 + 0.1),
-        (OBAMA, t0 + 0.2),  # the neutral baseline is taken
-        (OBAMA, t0 + 2.5),  # past the longest prompt delay: "Now smile!"
-        (OBAMA_PORTRAIT, t0 + 3.0),  # smiling, a human reaction time later
-    ]
 
-    for seq, (name, at) in enumerate(frames, start=1):
-        attempt_process_frame(
-            attempt_id=attempt.pk,
-            frame=Frame(data=frame_jpeg(name), received_at=at, seq=seq),
-        )
+    play(
+        attempt,
+        pad.Reacting(np.random.default_rng(1)),
+        film_of(OBAMA),
+        monkeypatch=monkeypatch,
+    )
 
     stored = _reload(attempt)
-    assert (stored.status, stored.reason) == (
-        Status.APPROVED,
-        Reason.MATCHED_AND_SMILED,
-    )
-    assert stored.frames_processed == 5
+    assert (stored.status, stored.reason) == (Status.APPROVED, Reason.MATCHED_AND_LIVE)
     distances = stored.liveness["distances"]
-    assert len(distances) == 2
+    assert len(distances) == 1 + liveness.CUES_PER_CHECK
     assert all(0 <= distance < 0.59 for distance in distances)
     assert attempt_evidence(stored)["distance"] == round(max(distances), 2)
     row = VerificationAttempt.objects.filter(pk=attempt.pk).values().get()
@@ -711,19 +730,9 @@ def test_an_attempt_approved_from_real_frames_keeps_no_image_or_encoding(enrolle
 
 
 @pytest.fixture
-def frame_keys(monkeypatch):
+def frame_keys(redis_namespace):
     """This test's attempt keys in Redis, apart from other runs sharing the db."""
-    prefix = f"test-{secrets.token_hex(6)}:"
-    real_keys = frame_store._keys
-    monkeypatch.setattr(
-        frame_store,
-        "_keys",
-        lambda attempt_id: tuple(prefix + key for key in real_keys(attempt_id)),
-    )
-    yield
-    client = frame_store._client()
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
+    return redis_namespace
 
 
 def _frames_sent(attempt, *, replayed: int = 0, received: int = 0) -> None:
@@ -802,82 +811,3 @@ def test_attempt_stop_signed_out_expires_it_without_counting_a_failure(
     assert attempt_state(stopped)["message"] == (
         "You signed out, so this face check stopped."
     )
-
-
-def _signed_in(user) -> tuple[Client, str]:
-    client = Client()
-    client.force_login(user)
-    return client, client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-def test_session_signed_in_until_the_shopper_signs_out(shopper):
-    client, session_key = _signed_in(shopper)
-    assert session_signed_in(session_key=session_key, user_id=shopper.pk)
-
-    client.logout()
-
-    assert not session_signed_in(session_key=session_key, user_id=shopper.pk)
-
-
-def test_session_signed_in_ends_with_a_password_change_elsewhere(shopper):
-    _, session_key = _signed_in(shopper)
-
-    shopper.set_password("changed in another browser")
-    shopper.save()
-
-    assert not session_signed_in(session_key=session_key, user_id=shopper.pk)
-
-
-def test_session_signed_in_is_false_for_someone_elses_session(shopper, other_shopper):
-    _, session_key = _signed_in(other_shopper)
-
-    assert not session_signed_in(session_key=session_key, user_id=shopper.pk)
-    assert not session_signed_in(session_key="", user_id=shopper.pk)
-    assert not session_signed_in(session_key="no-such-session", user_id=shopper.pk)
-
-
-def _smile_on_cue(attempt, *, session_key: str) -> VerificationAttempt:
-    """Neutral, the prompt, then a smile a human reaction time later."""
-    t0 = time.time()
-    steps = [
-        (OBAMA, t0),
-        (OBAMA, t0 + 0.1),
-        (OBAMA, t0 + 0.2),
-        (OBAMA, t0 + 2.5),
-        (OBAMA_PORTRAIT, t0 + 3.0),
-    ]
-    for seq, (name, at) in enumerate(steps, start=1):
-        attempt_process_frame(
-            attempt_id=attempt.pk,
-            frame=Frame(
-                data=frame_jpeg(name), received_at=at, seq=seq, session_key=session_key
-            ),
-        )
-    return _reload(attempt)
-
-
-def test_a_smile_through_a_signed_in_session_is_approved(enrolled):
-    _, session_key = _signed_in(enrolled)
-
-    stored = _smile_on_cue(_start(enrolled), session_key=session_key)
-
-    assert (stored.status, stored.reason) == (
-        Status.APPROVED,
-        Reason.MATCHED_AND_SMILED,
-    )
-
-
-def test_a_smile_through_a_session_signed_out_since_is_never_approved(
-    enrolled, decisions
-):
-    """Frames taken in the second before the socket notices the sign-out carry
-    their session: the approval looks at it and stops the attempt instead."""
-    client, session_key = _signed_in(enrolled)
-    attempt = _start(enrolled)
-    client.logout()
-
-    stored = _smile_on_cue(attempt, session_key=session_key)
-
-    assert (stored.status, stored.reason) == (Status.EXPIRED, Reason.SIGNED_OUT)
-    assert decisions == [(attempt.pk, Status.EXPIRED, Reason.SIGNED_OUT)]
-    assert face_lock_of(enrolled).failures == 0

@@ -30,14 +30,11 @@ from django.utils import timezone
 from PIL import Image
 
 from config.asgi import application
-from faceauth import consumers, engine, frames, tasks
+from faceauth import consumers, engine, frames, messages, tasks
 from faceauth.models import VerificationAttempt
 from faceauth.push import attempt_push
-from faceauth.services.attempts import (
-    attempt_decide,
-    attempts_expire_overdue,
-    face_lock_of,
-)
+from faceauth.services.attempts import attempt_decide, attempts_expire_overdue
+from faceauth.services.lockout import face_lock_of
 from faceauth.signals import attempt_decided
 from faceauth.throttle import TokenBucket
 
@@ -59,27 +56,9 @@ FRAME = b"\xff\xd8\xff\xe0" + b"a small frame standing in for a webcam JPEG"
 
 
 @pytest.fixture(autouse=True)
-def redis_namespace(monkeypatch):
-    """Keep this test's frame keys apart from other runs sharing the Redis db.
-
-    Attempt primary keys restart at 1 in every test database, so two runs at once
-    would otherwise read and delete each other's frames.
-    """
-    prefix = f"test-{secrets.token_hex(6)}:"
-    real_keys, real_seen_key = frames._keys, frames._seen_key
-    monkeypatch.setattr(
-        frames,
-        "_keys",
-        lambda attempt_id: tuple(prefix + key for key in real_keys(attempt_id)),
-    )
-    # User ids restart too: frames seen by an earlier test are not this test's.
-    monkeypatch.setattr(
-        frames, "_seen_key", lambda *args: prefix + real_seen_key(*args)
-    )
-    yield prefix
-    client = frames._client()
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
+def own_redis_keys(redis_namespace):
+    """Every test here under a Redis key prefix of its own (conftest.py)."""
+    return redis_namespace
 
 
 @pytest.fixture(autouse=True)
@@ -743,7 +722,12 @@ async def test_junk_frames_neither_crash_the_socket_nor_approve(
     await database_sync_to_async(tasks.verify_frame)(attempt.pk)
 
     hint = await socket.receive_json_from(timeout=TIMEOUT)
-    assert (hint["state"], hint["faces"], hint["final"]) == ("streaming", 0, False)
+    assert (hint["state"], hint["cue"], hint["final"]) == (
+        "streaming",
+        "neutral",
+        False,
+    )
+    assert hint["message"] == messages.HINTS["no_face"]
     stored = await _reload(attempt)
     assert stored.status == Status.OPEN
     assert stored.frames_processed == 1

@@ -17,6 +17,16 @@ from shop.tests.factories import ProductFactory, UserFactory
 FACE_EVIDENCE = {
     "attempt": "6f1c2a9e-3d4b-4c5e-8f70-1a2b3c4d5e6f",
     "distance": 0.41,
+    "answered_on_cue": True,
+    "cues": ["smile", "turn-right", "open-mouth"],
+    "reaction_s": [0.52, 0.61, 0.48],
+    "seconds": 8.2,
+    "frames": 92,
+}
+# What a payment approved by the single smile on cue (before December 2026) holds.
+SMILE_EVIDENCE = {
+    "attempt": "0b1e7d2c-5a4f-4e3d-9c8b-7a6f5e4d3c2b",
+    "distance": 0.41,
     "smiled_on_cue": True,
     "smile_rise": 0.18,
     "seconds": 3.2,

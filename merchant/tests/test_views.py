@@ -29,7 +29,13 @@ from shop.services import order_line_ship
 from shop.tests.factories import SHIPPING, ProductFactory
 from shop.tests.helpers import messages_of, post_followed
 
-from .conftest import FACE_EVIDENCE, customer, order_backdate, paid_order
+from .conftest import (
+    FACE_EVIDENCE,
+    SMILE_EVIDENCE,
+    customer,
+    order_backdate,
+    paid_order,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -607,22 +613,34 @@ def test_order_detail_shows_the_face_check_evidence(staff_client, funded_shopper
     html = staff_client.get(order_url(order)).content.decode()
 
     assert re.search(r">Approved</span>\s*by face</p>", html)
-    assert "Approved by face: distance 0.41, smiled on cue, 3.2 s." in html, (
+    assert "Approved by face: distance 0.41, answered 3 moves on cue, 8.2 s." in html, (
         "no face evidence"
     )
 
 
-def test_order_detail_shows_a_face_check_without_smile_as_such(
+def test_order_detail_shows_the_evidence_of_a_single_smile_check_as_it_was(
     staff_client, funded_shopper, mug
 ):
-    evidence = {**FACE_EVIDENCE, "smiled_on_cue": False, "seconds": None}
+    order = paid_order(
+        user=funded_shopper, items={mug: 1}, method="face", evidence=SMILE_EVIDENCE
+    )
+
+    html = staff_client.get(order_url(order)).content.decode()
+
+    assert "Approved by face: distance 0.41, smiled on cue, 3.2 s." in html
+
+
+def test_order_detail_shows_a_face_check_without_answers_as_such(
+    staff_client, funded_shopper, mug
+):
+    evidence = {**FACE_EVIDENCE, "answered_on_cue": False, "seconds": None}
     order = paid_order(
         user=funded_shopper, items={mug: 1}, method="face", evidence=evidence
     )
 
     html = staff_client.get(order_url(order)).content.decode()
 
-    assert "Approved by face: distance 0.41, no smile recorded." in html
+    assert "Approved by face: distance 0.41, no move recorded." in html
 
 
 def test_order_detail_offers_ship_and_cancel_only_for_pending_lines_of_paid_orders(

@@ -54,7 +54,11 @@ FACE_STATES = {
     "locked",
     "error",
 }
-LIVENESS = {"distances": [0.31, 0.35], "rise": 0.4}
+ANSWERS = [
+    {"cue": cue, "reaction_s": 0.5, "answered_s": 0.8, "frames": 7}
+    for cue in ("smile", "turn-left", "open-mouth")
+]
+LIVENESS = {"distances": [0.31, 0.35, 0.33, 0.32], "answers": ANSWERS}
 
 
 class _Tags(HTMLParser):
@@ -89,7 +93,7 @@ def _approve(attempt, liveness=LIVENESS):
     return attempt_decide(
         attempt=attempt,
         status=Status.APPROVED,
-        reason=Reason.MATCHED_AND_SMILED,
+        reason=Reason.MATCHED_AND_LIVE,
         liveness=liveness,
     )
 
@@ -482,7 +486,8 @@ def test_an_approved_face_check_pays_the_order_once(
     assert payment.method == Payment.Method.FACE
     assert payment.evidence["distance"] == 0.35
     assert payment.evidence["attempt"] == str(two_merchant_attempt.public_id)
-    assert payment.evidence["smiled_on_cue"] is True
+    assert payment.evidence["answered_on_cue"] is True
+    assert payment.evidence["cues"] == ["smile", "turn-left", "open-mouth"]
     assert payment.evidence["seconds"] == decided.duration_seconds
     assert payment.order.status == Order.Status.PAID
     assert balance_of(shopper_wallet) == Decimal("909.00")
@@ -711,7 +716,7 @@ def test_order_page_after_a_face_approval_shows_the_evidence(
     page = shopper_client.get(order.get_absolute_url()).content.decode()
 
     assert _text_of(page, "face-evidence").startswith(
-        "Approved by face: distance 0.35, smiled on cue"
+        "Approved by face: distance 0.35, answered 3 moves on cue"
     )
     assert "confirmed by face" in page
     assert 'data-testid="face-finishing"' not in page

@@ -8,12 +8,22 @@
   const video = document.getElementById("face-video");
   const countdown = document.getElementById("face-countdown");
   const retry = document.getElementById("face-retry");
+  const cueBox = document.getElementById("face-cue");
+  // 8 frames a second, and 15 while a cue is answered: the server judges every one
+  // of those, so that a move is seen as it happens (a swapped photo jumps).
   const FRAMES_PER_SECOND = 8;
+  const CUE_FRAMES_PER_SECOND = 15;
+  // What a cue looks like over the video, which is shown mirrored: turning to your
+  // own left moves your face to the left of the screen.
+  const CUE_SIGNS = { "smile": "😊", "turn-left": "⬅", "turn-right": "➡", "open-mouth": "😮" };
   const MAX_WIDTH = 640;
   const JPEG_QUALITY = 0.8;
   const MAX_BUFFERED = 512 * 1024;
   const POLL_MS = 2500;
   const RECONNECT_MAX_MS = 3000;
+  // What the status (two lines while a cue is shown) and "Move N of 3" take below
+  // the camera, in CSS pixels.
+  const ROOM_BELOW_CAMERA = 140;
   const deadline = Date.parse(status.dataset.deadline);
   const FINAL = ["approved", "declined", "expired", "locked", "error"];
   let socket = null;
@@ -25,9 +35,27 @@
   let finished = false;
   const canvas = document.createElement("canvas");
 
-  function show(state, message) {
+  function show(state, message, cue) {
     status.dataset.state = state;
+    status.dataset.cue = state === "challenge" && cue ? cue : "neutral";
     if (message) status.textContent = message;
+    if (cueBox) {
+      const active = status.dataset.cue !== "neutral";
+      cueBox.hidden = !active;
+      cueBox.dataset.cue = status.dataset.cue;
+      if (active) {
+        cueBox.querySelector(".cue-sign").textContent = CUE_SIGNS[cue] || "";
+        cueBox.querySelector(".cue-text").textContent = message || "";
+      }
+    }
+  }
+
+  // The server's step counter ("move 2 of 3"), when it sends one.
+  function showStep(data) {
+    const stepBox = document.getElementById("face-step");
+    if (!stepBox || !data.steps) return;
+    stepBox.hidden = false;
+    stepBox.textContent = "Move " + data.step + " of " + data.steps;
   }
 
   function finish(state, message) {
@@ -45,12 +73,29 @@
   }
 
   function stopStreaming() {
-    if (sender) window.clearInterval(sender);
+    if (sender) window.clearTimeout(sender);
     sender = null;
     if (stream) stream.getTracks().forEach((track) => track.stop());
     stream = null;
     if (poller) window.clearInterval(poller);
     poller = null;
+  }
+
+  // On a phone the camera sits below the instructions, at the fold: scroll it to the
+  // top of the screen, so that it, the cue over it and the status below it are seen.
+  function bringCameraIntoView() {
+    const camera = video.parentElement;
+    const box = camera.getBoundingClientRect();
+    if (box.top < 0 || box.bottom + ROOM_BELOW_CAMERA > window.innerHeight) {
+      camera.scrollIntoView({ block: "start" });
+    }
+  }
+
+  // One frame, then the next one at the rate the state asks for.
+  function streamFrames() {
+    sendFrame();
+    const rate = status.dataset.state === "challenge" ? CUE_FRAMES_PER_SECOND : FRAMES_PER_SECOND;
+    sender = window.setTimeout(streamFrames, 1000 / rate);
   }
 
   function sendFrame() {
@@ -75,7 +120,8 @@
     if (data.final) {
       finish(data.state, data.message);
     } else if (!finished) {
-      show(data.state, data.message);
+      show(data.state, data.message, data.cue);
+      showStep(data);
     }
   }
 
@@ -93,7 +139,7 @@
     socket.addEventListener("message", onMessage);
     socket.addEventListener("open", () => {
       reconnects = 0;
-      if (!sender) sender = window.setInterval(sendFrame, 1000 / FRAMES_PER_SECOND);
+      if (!sender) streamFrames();
     });
     socket.addEventListener("close", (event) => {
       if (finished) return;
@@ -174,6 +220,7 @@
       }
       stream = media;
       video.srcObject = media;
+      bringCameraIntoView();
       show("connecting", "Connecting…");
       connect();
       poller = window.setInterval(readTruth, POLL_MS);

@@ -7,6 +7,7 @@ Screenshots and the processes' logs land in test-artifacts/e2e/; when a test fai
 the tail of each log is added to its report.
 """
 
+import json
 import os
 import re
 import shutil
@@ -157,6 +158,14 @@ def wait_for_log(service: Service, pattern: str, *, timeout: float) -> re.Match:
         return wait_until(seen, timeout=timeout, what=f"{service.name}: /{pattern}/")
     except TimeoutError as exc:
         raise TimeoutError(f"{exc}\n{log_tail(service.log)}") from None
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "camera(mode, person=..., **options): the camera that reacts to the face page "
+        "(faceauth/simulation_camera.js) an e2e face test uses instead of a clip",
+    )
 
 
 # Reports -----------------------------------------------------------------------------
@@ -320,6 +329,45 @@ def camera_clip(request):
     return request.getfixturevalue("face_clips")[marker.args[0]]
 
 
+@pytest.fixture(scope="session")
+def face_films():
+    """`face_films(person)`: the reacting camera's frames of one of the PEOPLE
+    (faceauth.simulation.film), rendered once a run: a few seconds each."""
+    from faceauth import simulation
+
+    from .face import FACES, PEOPLE
+
+    films = {}
+
+    def film_of(person: str) -> dict[str, list[bytes]]:
+        if person not in films:
+            films[person] = simulation.film((FACES / PEOPLE[person]).read_bytes())
+        return films[person]
+
+    return film_of
+
+
+@pytest.fixture
+def camera_script(request, face_films):
+    """The init script of the camera that reacts to the face page, as a test's
+    `camera` marker asks: `@pytest.mark.camera("genuine", person="obama", seed=1)`
+    (the mode, one of tests/e2e/face.py's PEOPLE, and any option of
+    faceauth.simulation.camera_script), or None without the marker. Every page of
+    the test's browser contexts gets it: `getUserMedia` then returns its canvas."""
+    marker = request.node.get_closest_marker("camera")
+    if marker is None:
+        return None
+    if request.node.get_closest_marker("clip"):
+        pytest.fail("A test plays a Y4M clip or uses the reacting camera, not both.")
+    from faceauth import simulation
+
+    options = dict(marker.kwargs)
+    person = options.pop("person", "obama")
+    options.setdefault("seed", 1)
+    mode = marker.args[0] if marker.args else "genuine"
+    return simulation.camera_script(face_films(person), mode=mode, **options)
+
+
 def camera_args(clip: Path | None, *, allowed: bool = True) -> list[str]:
     """Chromium's flags for a fake webcam playing `clip`; without `allowed`, the
     camera is there but the shopper refuses it (the permission is denied)."""
@@ -366,20 +414,76 @@ def artifact_dir(node) -> Path:
     return ARTIFACTS / re.sub(r"[^\w.-]+", "_", node.name)
 
 
+def new_context(browser, *, base_url: str, camera_script: str | None, **options):
+    """A browser context on the shop (a shopper's own cookies), with the reacting
+    camera when the test has one; `options` go to Playwright (viewport, is_mobile)."""
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.new_context(base_url=base_url, **options)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
+    if camera_script:
+        context.add_init_script(camera_script)
+    return context
+
+
+def keep_failure_evidence(node, pages, *, prefix: str = "failed"):
+    """After a failed test: a screenshot of each tab, what the reacting camera saw
+    and did (window.__camera.events) when it was there, and the face checks as the
+    database holds them (tracker, liveness, timings)."""
+    from faceauth.models import VerificationAttempt
+
+    folder = artifact_dir(node)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        attempts = [
+            {
+                "public_id": str(attempt.public_id),
+                "status": attempt.status,
+                "reason": attempt.reason,
+                "started_at": attempt.started_at,
+                "challenge_at": attempt.challenge_at,
+                "decided_at": attempt.decided_at,
+                "deadline": attempt.deadline,
+                "frames_received": attempt.frames_received,
+                "frames_processed": attempt.frames_processed,
+                "faces_per_frame": attempt.faces_per_frame,
+                "tracker": attempt.tracker,
+                "liveness": attempt.liveness,
+                "timings": attempt.timings,
+            }
+            for attempt in VerificationAttempt.objects.order_by("pk")
+        ]
+        path = folder / f"{prefix}-attempts.json"
+        path.write_text(json.dumps(attempts, indent=1, default=str))
+    except Exception as exc:  # best effort, as above
+        print(f"No record of the face checks after the failure: {exc}")
+    for number, page in enumerate(pages, 1):
+        if page.is_closed():
+            continue
+        try:
+            page.screenshot(path=folder / f"{prefix}-tab{number}.png", full_page=True)
+            events = page.evaluate("window.__camera ? window.__camera.events : null")
+        except Exception as exc:  # best effort: the test's failure is the news
+            print(f"No screenshot of tab {number} after the failure: {exc}")
+            continue
+        if events is not None:
+            path = folder / f"{prefix}-tab{number}-camera.json"
+            path.write_text(json.dumps(events, indent=1))
+
+
 @pytest.fixture
-def new_page(request, live_shop, browser):
-    """Open pages on the live shop: `new_page()` for a fresh shopper (own cookies),
+def new_page(request, live_shop, browser, camera_script):
+    """Open pages on the live shop: `new_page()` for a fresh shopper (own cookies;
+    keyword arguments go to the browser context, e.g. a phone's viewport),
     `new_page(like=page)` for another tab of the same shopper."""
     contexts = []
 
-    def open_page(*, like=None):
+    def open_page(*, like=None, **options):
         if like is not None:
             return like.context.new_page()
-        context = browser.new_context(
-            base_url=live_shop, viewport={"width": 1280, "height": 900}
+        context = new_context(
+            browser, base_url=live_shop, camera_script=camera_script, **options
         )
-        context.set_default_timeout(BROWSER_TIMEOUT_MS)
-        context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
 
@@ -387,13 +491,7 @@ def new_page(request, live_shop, browser):
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         pages = [page for context in contexts for page in context.pages]
-        for number, page in enumerate(pages, 1):
-            path = artifact_dir(request.node) / f"failed-tab{number}.png"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                page.screenshot(path=path, full_page=True)
-            except Exception as exc:  # best effort: the test's failure is the news
-                print(f"No screenshot of tab {number} after the failure: {exc}")
+        keep_failure_evidence(request.node, pages)
     for context in contexts:
         context.close()
 

@@ -18,13 +18,15 @@ from .steps import log_in
 pytestmark = pytest.mark.e2e
 
 STAFF = DEMO_USERS["merchant"]
+# What a face approval records (faceauth/services/evidence.py).
 FACE_EVIDENCE = {
     "attempt": "6f1c2a9e-3d4b-4c5e-8f70-1a2b3c4d5e6f",
     "distance": 0.38,
-    "smiled_on_cue": True,
-    "smile_rise": 0.21,
-    "seconds": 4.1,
-    "frames": 57,
+    "answered_on_cue": True,
+    "cues": ["smile", "turn-left", "open-mouth"],
+    "reaction_s": [0.61, 0.55, 0.7],
+    "seconds": 8.4,
+    "frames": 71,
 }
 
 
@@ -111,7 +113,7 @@ def test_staff_ships_one_line_and_refunds_another(page, screenshot, shop, order)
     expect(page.get_by_role("heading", name=f"Order {order.number}")).to_be_visible()
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
     expect(page.get_by_test_id("face-evidence")).to_contain_text(
-        "distance 0.38, smiled on cue"
+        "distance 0.38, answered 3 moves on cue, 8.4 s"
     )
     expect(page.get_by_text("Celadon Tea Mug")).to_have_count(0)  # Lotus Home's
     screenshot(page, "order")

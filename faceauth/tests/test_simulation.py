@@ -1,0 +1,96 @@
+"""The synthetic live faces of the evaluation and the browser tests, as the engine
+reads them: each animated move crosses the live check's threshold for that move,
+and only for it, in the direction the face page's contract names."""
+
+import numpy as np
+import pytest
+
+from faceauth import engine, liveness, simulation
+
+from .factories import OBAMA, face_bytes
+
+
+@pytest.fixture(scope="module")
+def poser():
+    return simulation.Poser(
+        simulation.photo_frame(simulation.read_photo(face_bytes(OBAMA)))
+    )
+
+
+def _measures(frame) -> engine.FaceMeasures:
+    image = engine.decode_image(simulation.to_jpeg(frame))
+    look = engine.look_at_frame(image)
+    assert len(look.boxes) == 1
+    return look.measures
+
+
+def _progress(neutral, posed) -> dict[str, float]:
+    base = {
+        "smile": neutral.smile,
+        "yaw": neutral.yaw,
+        "mouth_open": neutral.mouth_open,
+    }
+    return liveness._progress(
+        base, liveness.observe(seq=1, at=0.0, faces=1, measures=posed)
+    )
+
+
+@pytest.mark.parametrize("action", liveness.ACTIONS)
+def test_each_animated_move_crosses_its_own_threshold_and_no_other(poser, action):
+    neutral = _measures(poser.frame)
+
+    moves = _progress(neutral, _measures(poser.pose(action, 1.0)))
+
+    assert moves[action] >= 1.5, moves
+    others = {
+        other: degree
+        for other, degree in liveness.WRONG_MOVES[action].items()
+        if moves[other] >= degree
+    }
+    assert others == {}, moves
+
+
+def test_turning_to_the_shoppers_left_moves_the_nose_toward_the_images_right(poser):
+    """The frames sent are not mirrored: the shopper's own left is the image's right."""
+    neutral = poser.points[30, 0]  # the nose tip
+    turned = engine.face_landmarks(
+        poser.pose("turn-left", 1.0), engine.find_faces_in_frame(poser.frame)[0]
+    ).points[30, 0]
+
+    assert turned > neutral + 5
+    assert _measures(poser.pose("turn-left", 1.0)).yaw > _measures(poser.frame).yaw
+
+
+def test_a_move_passes_through_the_degrees_between(poser):
+    neutral = _measures(poser.frame)
+
+    progress = [
+        _progress(neutral, _measures(poser.pose("smile", degree)))["smile"]
+        for degree in (0.0, 0.25, 0.5, 0.75, 1.0)
+    ]
+
+    assert progress == sorted(progress)
+    assert any(liveness.START_BELOW < p < 1 for p in progress)
+
+
+def test_noise_makes_every_frame_different_bytes(poser):
+    rng = np.random.default_rng(0)
+
+    frames = {
+        simulation.to_jpeg(simulation.with_noise(poser.frame, rng)) for _ in range(5)
+    }
+
+    assert len(frames) == 5
+
+
+def test_the_camera_script_carries_the_film_and_the_mode():
+    film = {"neutral": [b"\xff\xd8neutral"], "smile": [b"\xff\xd8smile"]}
+
+    script = simulation.camera_script(film, mode="swap", seed=3)
+
+    assert "__CAMERA_CONFIG__" not in script
+    assert '"mode": "swap"' in script
+    assert "data:image/jpeg;base64," in script
+    assert "getUserMedia" in script
+    with pytest.raises(ValueError):
+        simulation.camera_script(film, mode="hologram")
