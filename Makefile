@@ -63,9 +63,10 @@ $(BENCH_INSTALLED): requirements-bench.txt | $(INSTALLED)
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-bench.txt
 	@touch $@
 
-# About 6-8 minutes on 2 cores (QUICK=1: a 2-3 minute smoke run). Starts its own
-# Daphne, Celery worker, database, Redis db and queue, and removes them at the end.
-bench: $(INSTALLED) $(BENCH_INSTALLED) redis ## Run the benchmarks (never part of make test; QUICK=1 for a smoke run); writes bench/results.json and docs/benchmarks.md
+# About 15 minutes on 2 cores (QUICK=1: a 5 minute smoke run). Starts its own
+# Daphne, Celery worker, database, Redis db and queue, and removes them at the end;
+# the face step is measured in Chromium.
+bench: $(INSTALLED) $(BENCH_INSTALLED) redis browser ## Run the benchmarks (never part of make test; QUICK=1 for a smoke run); writes bench/results.json and docs/benchmarks.md
 	QUICK=$(QUICK) $(PY) bench/run.py
 
 lint: $(INSTALLED) ## Check style with ruff

@@ -1,4 +1,5 @@
-"""Per-frame cost of each face-engine step at 320, 480 and 640 px wide frames.
+"""Per-frame cost of each face-engine step at 320, 480 and 640 px wide frames, and of
+`engine.look_at_frame` (the worker's per-frame look) on the 640 px frame.
 
 Not a test: a measurement. Each step runs REPEATS times on webcam-like frames made
 from the fixture photos; medians and interquartile ranges are reported, in ms.
@@ -17,8 +18,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from faceauth import engine  # noqa: E402
-from tests.e2e.clips import photo_frame  # noqa: E402
+from bench.faces import FACES  # noqa: E402
+from faceauth import engine, simulation  # noqa: E402
 
 WIDTHS = (320, 480, 640)
 PHOTOS = (
@@ -43,14 +44,16 @@ def summary(samples: list[float]) -> dict:
 def measure(width: int) -> dict:
     frames = []
     for name in PHOTOS:
-        frame = photo_frame(name)  # 640x480, the face 200 px wide
+        # 640x480, the face 200 px wide, as the simulated shoppers send them.
+        photo = simulation.read_photo((FACES / name).read_bytes())
+        frame = simulation.photo_frame(photo)
         frame = (
             engine.resize_to_width(frame, width) if frame.shape[1] != width else frame
         )
         buffer = io.BytesIO()
         Image.fromarray(frame).save(buffer, format="JPEG", quality=85)
         frames.append(buffer.getvalue())
-    steps = {"decode": [], "detect": [], "landmarks": [], "encode": []}
+    steps = {"decode": [], "detect": [], "landmarks": [], "look": [], "encode": []}
     for _ in range(REPEATS):
         for data in frames:
             image, ms = timed(engine.decode_image, data)
@@ -61,9 +64,14 @@ def measure(width: int) -> dict:
                 raise SystemExit(f"{width} px: expected one face, found {len(boxes)}")
             _, ms = timed(engine.face_landmarks, image, boxes[0])
             steps["landmarks"].append(ms)
+            if width == 640:
+                # What the worker does with every frame: detection (on a 320 px
+                # copy of a 640 px frame), landmarks and the liveness measures.
+                _, ms = timed(engine.look_at_frame, image)
+                steps["look"].append(ms)
             _, ms = timed(engine.encode_face, image, boxes[0])
             steps["encode"].append(ms)
-    result = {step: summary(samples) for step, samples in steps.items()}
+    result = {step: summary(samples) for step, samples in steps.items() if samples}
     result["frame_bytes"] = int(np.median([len(d) for d in frames]))
     return result
 
