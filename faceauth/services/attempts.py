@@ -157,7 +157,7 @@ def attempt_decide(
     processed_before: int | None = None,
     **fields,
 ) -> VerificationAttempt | None:
-    """Store the verdict (once), then push it, then announce it.
+    """Store the verdict (once), then announce it, then push it to the page.
 
     A guarded update: only an open attempt is decided, and only an attempt still
     inside its deadline can be approved, so a late or repeated verdict is harmless.
@@ -191,7 +191,6 @@ def attempt_decide(
     logger.info(
         "Attempt %s: %s (%s)", attempt.public_id, attempt.status, attempt.reason
     )
-    attempt_push(attempt.public_id, attempt_state(attempt))
     # The verdict is stored whatever a receiver does: a failing one is logged, and
     # must catch up on its own (payments sweeps approvals it could not apply).
     for receiver, result in attempt_decided.send_robust(
@@ -204,6 +203,8 @@ def attempt_decide(
                 receiver,
                 exc_info=result,
             )
+    # Pushed last: a page told "approved" finds the order paid when it looks.
+    attempt_push(attempt.public_id, attempt_state(attempt))
     return attempt
 
 

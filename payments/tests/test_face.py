@@ -113,12 +113,6 @@ def enrolled(funded_shopper):
 
 
 @pytest.fixture
-def shopper_client(client, funded_shopper):
-    client.force_login(funded_shopper)
-    return client
-
-
-@pytest.fixture
 def stranger_client(other_shopper):
     stranger = Client()
     stranger.force_login(other_shopper)
@@ -495,6 +489,31 @@ def test_an_approved_face_check_pays_the_order_once(
     assert balance_of(koala) == Decimal("40.00")
     assert _payment_transfers(payment) == 1
     assert_invariants()
+
+
+def test_the_page_is_told_approved_only_once_the_order_is_paid(
+    enrolled,
+    payment,
+    two_merchant_attempt,
+    shopper_wallet,
+    merchant_wallets,
+    monkeypatch,
+):
+    """The page leaves for the order when it hears "approved": the order it finds
+    must already be paid, not still awaiting confirmation."""
+    seen_at_push = []
+
+    def push(public_id, payload):
+        seen_at_push.append(
+            (payload["state"], Payment.objects.get(pk=payment.pk).status)
+        )
+        return True
+
+    monkeypatch.setattr("faceauth.services.attempts.attempt_push", push)
+
+    _approve(two_merchant_attempt)
+
+    assert seen_at_push == [("approved", Payment.Status.APPROVED)]
 
 
 def test_the_same_approval_announced_again_moves_no_more_money(
