@@ -91,11 +91,17 @@
     }
   }
 
-  // One frame, then the next one at the rate the state asks for.
+  // One frame, then the next one at the rate the state asks for, on a steady beat:
+  // a timer that fires late (a busy phone) does not push every later frame back,
+  // which would stretch a move over fewer frames than the server expects.
+  let due = 0;
   function streamFrames() {
     sendFrame();
     const rate = status.dataset.state === "challenge" ? CUE_FRAMES_PER_SECOND : FRAMES_PER_SECOND;
-    sender = window.setTimeout(streamFrames, 1000 / rate);
+    const interval = 1000 / rate;
+    const now = performance.now();
+    due = now - due < interval ? due + interval : now + interval; // behind: a new beat
+    sender = window.setTimeout(streamFrames, Math.max(0, due - now));
   }
 
   function sendFrame() {
