@@ -45,7 +45,7 @@ def measure(width: int) -> dict:
     frames = []
     for name in PHOTOS:
         # 640x480, the face 200 px wide, as the simulated shoppers send them.
-        photo = simulation.read_photo((FACES / name).read_bytes())
+        photo = engine.decode_photo((FACES / name).read_bytes())
         frame = simulation.photo_frame(photo)
         frame = (
             engine.resize_to_width(frame, width) if frame.shape[1] != width else frame

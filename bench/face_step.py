@@ -26,19 +26,8 @@ import re
 from bench import faces, timeline
 from bench.checkouts import answers_summary, enrolled_user, restart_reasons
 from bench.common import spread, with_failures
+from faceauth.simulation import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-# The flags of tests/e2e/conftest.py (root, headless, no network); the camera is
-# replaced by the init script, so no fake-device flags.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "bench-face-step-password"
 FINAL = ("approved", "declined", "expired", "locked", "error")
 CHECK_TIMEOUT_MS = 60_000

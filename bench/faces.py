@@ -88,12 +88,12 @@ def film(person: str, *, neutral: int = 24, per_pose: int = 4, seed: int = 0) ->
     """The person's film (rendered once per run and size)."""
     key = (person, neutral, per_pose, seed)
     if key not in _FILMS:
-        from faceauth import liveness, simulation
+        from faceauth import engine, liveness, simulation
 
         rng = np.random.default_rng(seed)
         animate = spec(person).animate
         poser = simulation.Poser(
-            simulation.photo_frame(simulation.read_photo(animate.read_bytes()))
+            simulation.photo_frame(engine.decode_photo(animate.read_bytes()))
         )
         levels = simulation.CAMERA_LEVELS
 

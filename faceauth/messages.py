@@ -60,10 +60,6 @@ VERDICTS = {
 }
 
 
-def cue_text(cue: str) -> str:
-    return CUES[cue]
-
-
 def hint_text(hint: str, cue: str) -> str:
     """The words for a tracker's hint, or the cue itself while one is asked."""
     if hint == "cue" and cue in CUES:

@@ -72,11 +72,6 @@ def photo_frame(
     return np.asarray(frame)
 
 
-def read_photo(data: bytes) -> np.ndarray:
-    """Decode a photo as enrolment does."""
-    return engine.decode_photo(data)
-
-
 def to_jpeg(frame: np.ndarray, *, quality: int = 80) -> bytes:
     """JPEG bytes of a frame, as the face page sends them (quality 0.8)."""
     out = io.BytesIO()
@@ -274,6 +269,20 @@ def _sample(image: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
 
 # --- the reacting camera of the browser tests and benchmarks -----------------------
 
+# The browser they run it in: Debian's Chromium, as root, headless, with no network
+# (`make browser` installs it). The Y4M clips of the browser tests add their fake
+# device flags to these.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 # Rendered degrees of each action: 1/16, 2/16, ... 1. A live face passes through
 # every degree; at 8, a frame at 15 a second could skip from 2/8 to 5/8 of a move,
 # and the open mouth's measure leaps between 6/16 and 8/16 already.
@@ -283,7 +292,7 @@ CAMERA_SCRIPT = Path(__file__).with_name("simulation_camera.js")
 
 def film(photo: bytes, *, levels: int = CAMERA_LEVELS) -> dict[str, list[bytes]]:
     """JPEG frames of a photo's face: neutral, and each action at `levels` degrees."""
-    poser = Poser(photo_frame(read_photo(photo)))
+    poser = Poser(photo_frame(engine.decode_photo(photo)))
     frames = {"neutral": [to_jpeg(poser.frame, quality=92)]}
     for action in ACTIONS:
         frames[action] = [

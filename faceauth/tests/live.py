@@ -19,13 +19,13 @@ from functools import cache
 import numpy as np
 from asgiref.sync import async_to_sync
 
-from faceauth import frames, liveness, pad, simulation
+from faceauth import engine, frames, liveness, pad, simulation
 from faceauth.models import VerificationAttempt
 from faceauth.services import checks
 from faceauth.services.attempts import attempt_state
 from faceauth.tasks import verify_frame
 
-from .factories import face_bytes
+from .factories import OBAMA, face_bytes
 
 LEVELS = np.linspace(0.0, 1.0, 9)
 JUDGED_AFTER = 0.04  # seconds from a frame's arrival to its judgement
@@ -77,7 +77,7 @@ def film_of(photo: str) -> Film:
     """Render a fixture photo's poses once per test run (a few seconds)."""
     rng = np.random.default_rng(7)
     poser = simulation.Poser(
-        simulation.photo_frame(simulation.read_photo(face_bytes(photo)))
+        simulation.photo_frame(engine.decode_photo(face_bytes(photo)))
     )
 
     def shots(image, count):
@@ -162,3 +162,15 @@ def play(
         if state["final"]:
             break
     return Played(attempt=attempt, frames=count, seconds=due, cues_seen=cues_seen)
+
+
+def play_genuine(attempt, *, monkeypatch, photo: str = OBAMA, seed: int = 1, **kwargs):
+    """Play a genuine shopper: `photo`'s face answering each cue like a person
+    (faceauth.pad.Reacting), seeded."""
+    return play(
+        attempt,
+        pad.Reacting(np.random.default_rng(seed)),
+        film_of(photo),
+        monkeypatch=monkeypatch,
+        **kwargs,
+    )

@@ -32,7 +32,7 @@ from .factories import (
     face_enrol,
     frame_jpeg,
 )
-from .live import film_of, fix_draws, play, put_frame
+from .live import film_of, fix_draws, play, play_genuine, put_frame
 
 pytestmark = [
     pytest.mark.django_db,
@@ -107,12 +107,7 @@ def _until_first_cue(attempt, monkeypatch, frame=None) -> float:
 
 
 def test_a_live_face_answering_every_cue_is_approved(attempt, monkeypatch, verdicts):
-    played = play(
-        attempt,
-        pad.Reacting(np.random.default_rng(1)),
-        film_of(OBAMA),
-        monkeypatch=monkeypatch,
-    )
+    played = play_genuine(attempt, monkeypatch=monkeypatch)
 
     attempt = _reload(attempt)
     assert (attempt.status, attempt.reason) == (
@@ -174,12 +169,7 @@ def test_a_photo_swap_on_each_cue_is_never_approved(attempt, monkeypatch):
 def test_someone_else_answering_every_cue_is_declined_at_the_first(
     attempt, monkeypatch, verdicts
 ):
-    play(
-        attempt,
-        pad.Reacting(np.random.default_rng(3)),
-        film_of(BIDEN),
-        monkeypatch=monkeypatch,
-    )
+    play_genuine(attempt, monkeypatch=monkeypatch, seed=3, photo=BIDEN)
 
     attempt = _reload(attempt)
     assert (attempt.status, attempt.reason) == (Status.DECLINED, Reason.NO_MATCH)
@@ -229,12 +219,8 @@ def test_answers_through_a_session_still_signed_in_are_approved(
 ):
     client.force_login(attempt.user)
 
-    play(
-        attempt,
-        pad.Reacting(np.random.default_rng(1)),
-        film_of(OBAMA),
-        monkeypatch=monkeypatch,
-        session_key=client.session.session_key,
+    play_genuine(
+        attempt, monkeypatch=monkeypatch, session_key=client.session.session_key
     )
 
     assert _reload(attempt).status == Status.APPROVED
@@ -249,13 +235,7 @@ def test_the_answer_from_a_session_signed_out_since_is_never_approved(
     session_key = client.session.session_key
     client.logout()
 
-    play(
-        attempt,
-        pad.Reacting(np.random.default_rng(1)),
-        film_of(OBAMA),
-        monkeypatch=monkeypatch,
-        session_key=session_key,
-    )
+    play_genuine(attempt, monkeypatch=monkeypatch, session_key=session_key)
 
     attempt = _reload(attempt)
     assert (attempt.status, attempt.reason) == (Status.EXPIRED, Reason.SIGNED_OUT)
@@ -444,13 +424,7 @@ def test_the_verdict_removes_every_frame_and_key_of_the_attempt(
         if number == 30:
             seen.extend(_keys_of(attempt, redis_namespace))
 
-    play(
-        attempt,
-        pad.Reacting(np.random.default_rng(1)),
-        film_of(OBAMA),
-        monkeypatch=monkeypatch,
-        after_frame=look_at_redis,
-    )
+    play_genuine(attempt, monkeypatch=monkeypatch, after_frame=look_at_redis)
 
     assert _reload(attempt).status == Status.APPROVED
     assert seen  # the counts at least, while it ran
@@ -547,12 +521,7 @@ def test_the_page_is_told_every_change_and_reminded_twice_a_second(
         lambda public_id, payload: pushed.append((checks.clock(), payload)),
     )
 
-    played = play(
-        attempt,
-        pad.Reacting(np.random.default_rng(1)),
-        film_of(OBAMA),
-        monkeypatch=monkeypatch,
-    )
+    played = play_genuine(attempt, monkeypatch=monkeypatch)
 
     assert _reload(attempt).status == Status.APPROVED
     assert len(pushed) < played.frames / 2  # not every frame

@@ -134,6 +134,13 @@ def state():
 
 
 @pytest.fixture
+def shopper_client(client, funded_shopper):
+    """The test client, signed in as the funded shopper."""
+    client.force_login(funded_shopper)
+    return client
+
+
+@pytest.fixture
 def shopper_wallet(funded_shopper):
     return wallet_for_user(user=funded_shopper)
 

@@ -83,12 +83,6 @@ def _face_limit_text(client, order) -> str | None:
 
 
 @pytest.fixture
-def shopper_client(client, funded_shopper):
-    client.force_login(funded_shopper)
-    return client
-
-
-@pytest.fixture
 def daily_limit_100(settings):
     """Face payment up to ¥100 an order and ¥100 a day: two ¥51 orders pass it."""
     settings.FACEAUTH_MAX_AMOUNT = D("100")

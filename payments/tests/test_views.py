@@ -64,12 +64,6 @@ def _review(client):
 
 
 @pytest.fixture
-def shopper_client(client, funded_shopper):
-    client.force_login(funded_shopper)
-    return client
-
-
-@pytest.fixture
 def reviewed(shopper_client, product):
     """Two Tea Mugs (¥51.00) in the cart, checkout reviewed: the place form's data."""
     _add_to_cart(shopper_client, product, 2)

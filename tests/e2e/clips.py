@@ -8,44 +8,17 @@ and centred on its face, as a webcam would see someone sitting in front of it.
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
-WIDTH, HEIGHT = 640, 480
 
 
-def photo_frame(
-    name: str, *, width: int = WIDTH, height: int = HEIGHT, face_width: int = 200
-) -> np.ndarray:
+def photo_frame(name: str, *, face_width: int = 200) -> np.ndarray:
     """A frame showing the fixture photo `name` (relative to tests/fixtures/faces),
     scaled so the (largest) face is `face_width` pixels wide and centred on it."""
-    from faceauth import engine
+    from faceauth import engine, simulation
 
-    photo = engine.decode_image(
-        (FACES / name).read_bytes(),
-        max_bytes=engine.PHOTO_MAX_BYTES,
-        max_pixels=engine.PHOTO_MAX_PIXELS,
-    )
-    boxes = engine.find_faces_in_photo(photo)
-    if boxes:
-        # The middle of all faces, so a photo of two people keeps both in view.
-        tops, rights, bottoms, lefts = zip(*boxes, strict=True)
-        largest = max(boxes, key=engine.box_area)
-        scale = face_width / (largest[1] - largest[3])
-        centre_x = (min(lefts) + max(rights)) / 2
-        centre_y = (min(tops) + max(bottoms)) / 2
-    else:
-        scale = max(width / photo.shape[1], height / photo.shape[0])
-        centre_x, centre_y = photo.shape[1] / 2, photo.shape[0] / 2
-    image = Image.fromarray(photo)
-    size = (round(image.width * scale), round(image.height * scale))
-    scaled = image.resize(size, Image.BILINEAR)
-    frame = Image.new("RGB", (width, height), (235, 235, 235))
-    frame.paste(
-        scaled,
-        (round(width / 2 - centre_x * scale), round(height / 2 - centre_y * scale)),
-    )
-    return np.asarray(frame)
+    photo = engine.decode_photo((FACES / name).read_bytes())
+    return simulation.photo_frame(photo, face_width=face_width)
 
 
 def write_y4m(path: Path, frames: list[np.ndarray], *, fps: int = 15) -> Path:

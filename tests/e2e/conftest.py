@@ -27,19 +27,11 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 
+from faceauth.simulation import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 BIN = Path(sys.executable).parent  # the venv's bin: daphne and celery live there
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SERVER_START_TIMEOUT = 30
 WORKER_START_TIMEOUT = 60
 STOP_TIMEOUT = 15
@@ -158,14 +150,6 @@ def wait_for_log(service: Service, pattern: str, *, timeout: float) -> re.Match:
         return wait_until(seen, timeout=timeout, what=f"{service.name}: /{pattern}/")
     except TimeoutError as exc:
         raise TimeoutError(f"{exc}\n{log_tail(service.log)}") from None
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers",
-        "camera(mode, person=..., **options): the camera that reacts to the face page "
-        "(faceauth/simulation_camera.js) an e2e face test uses instead of a clip",
-    )
 
 
 # Reports -----------------------------------------------------------------------------
