@@ -16,9 +16,11 @@ from ACTIONS with `secrets`):
      and past its threshold within CUE_WINDOW_SECONDS;
    - continuously: judged once the move stops rising, over consecutive frames
      from the last neutral one, no single step may carry more than MAX_STEP_SHARE
-     of the way. A swapped photo jumps (it is shown again smoothly, or not at
-     all); a gap (a frame dropped or late, another face, no face) is "not seen",
-     never a pass.
+     of the way to the highest frame, nor more than MAX_SETTLED_SHARE of the way
+     to where the face settles after that step. A swapped photo jumps, and lands
+     where it stays however its measures flicker after (it is shown again
+     smoothly, or not at all); a gap (a frame dropped or late, another face, no
+     face) is "not seen", never a pass.
 4. *relax*: the face comes back to neutral, then the next cue after a new delay.
 
 Anything that breaks a rule starts the sequence again from a new baseline (the same
@@ -63,6 +65,10 @@ MAX_RESTARTS = 2
 START_BELOW = 0.35  # a frame this close to neutral starts an answer
 NEUTRAL_BELOW = 0.5  # every move back under this: the face is neutral again
 MAX_STEP_SHARE = 0.75  # no step between two frames carries more of the way
+# Nor more of the way to where the face settles after it (the median of the
+# frames from that step on): a swapped photo whose measure flickers (one frame
+# reads a little, the next a lot) would otherwise seem to move on after landing.
+MAX_SETTLED_SHARE = 0.9
 # An answer is judged once it stops rising by more than this between frames.
 STILL_RISING = 0.15
 # After a restart, the new baseline must be near the last one (in progress units):
@@ -157,12 +163,14 @@ class Tracker:
     relax_at: float | None = None
     path: list[list[float]] = field(default_factory=list)  # [seq, at, progress]
     crossed_at: float | None = None  # when the answer crossed its threshold
-    rest: dict | None = None  # the neutral measures of the last baseline
     last_seq: int | None = None
     last_at: float | None = None
     restarts: int = 0
     restart_reasons: list[str] = field(default_factory=list)
     jumps: int = 0  # answers refused for moving in jumps
+    # Of each: the largest step, as [its share of the way, of the way to where the
+    # face settled, the seconds it took] (_largest_step).
+    jump_steps: list[list[float]] = field(default_factory=list)
     cue_jumps: int = 0  # of them, while the current cue was asked
     cue_problem: str = ""  # no face or several faces seen while it was asked
     neutral_encoded: bool = False  # this run's neutral face was sent to be encoded
@@ -266,18 +274,20 @@ def _take_baseline(tracker: Tracker, frame: Observation) -> Outcome:
         }
         base = {name: statistics.median(v) for name, v in columns.items()}
         steady = all(spreads[name] <= BASELINE_MAX_SPREAD[name] for name in spreads)
-        if steady and _at_rest(tracker.rest, base):
-            tracker.base = tracker.rest = base
+        # After a restart `base` is still the last baseline: the new one must be
+        # near it.
+        if steady and _at_rest(tracker.base, base):
+            tracker.base = base
             tracker.phase = Phase.WAITING
             tracker.cue_at = frame.at + _random.uniform(*CUE_DELAY_SECONDS)
     return Outcome(Kind.CONTINUE, "baseline")
 
 
-def _at_rest(rest: dict | None, base: dict) -> bool:
+def _at_rest(last: dict | None, base: dict) -> bool:
     """Whether a new baseline is near the last one: no move is still held."""
-    if rest is None:
+    if last is None:
         return True
-    moves = _progress(rest, Observation(seq=0, at=0.0, faces=1, **base))
+    moves = _progress(last, Observation(seq=0, at=0.0, faces=1, **base))
     return all(abs(value) < REST_TOLERANCE for value in moves.values())
 
 
@@ -374,6 +384,7 @@ def _judge(tracker: Tracker, frame: Observation, moves: dict, *, gap: bool) -> O
     if not _continuous(tracker.path):
         tracker.jumps += 1
         tracker.cue_jumps += 1
+        tracker.jump_steps.append(_largest_step(tracker.path))
         tracker.last_problem = "not_continuous"
         tracker.path = []
         tracker.crossed_at = None
@@ -401,13 +412,26 @@ def _point(frame: Observation, progress: float) -> list:
     return [frame.seq, frame.at, round(progress, 4)]
 
 
-def _continuous(path: list[list[float]]) -> bool:
-    """From a neutral frame to the move, no step between two frames carrying more
-    than MAX_STEP_SHARE of the way: a swapped photo carries all of it at once."""
+def _largest_step(path: list[list[float]]) -> list[float]:
+    """The largest step of a path, as [its share of the way to the highest frame,
+    its share of the way to where the face settles after it, its seconds]."""
     progress = [point[2] for point in path]
-    way = max(progress) - progress[0]
     steps = [after - before for before, after in itertools.pairwise(progress)]
-    return way > 0 and max(steps) <= MAX_STEP_SHARE * way
+    largest = max(range(len(steps)), key=steps.__getitem__)
+    way = max(progress) - progress[0]
+    settled = statistics.median(progress[largest + 1 :]) - progress[0]
+    return [
+        round(steps[largest] / way, 3) if way > 0 else 1.0,
+        round(steps[largest] / settled, 3) if settled > 0 else 1.0,
+        round(path[largest + 1][1] - path[largest][1], 3),
+    ]
+
+
+def _continuous(path: list[list[float]]) -> bool:
+    """From a neutral frame to the move, no step carries too much of the way: a
+    swapped photo carries all of it at once."""
+    share, settled_share, _ = _largest_step(path)
+    return 0 < share <= MAX_STEP_SHARE and settled_share <= MAX_SETTLED_SHARE
 
 
 def _restart(tracker: Tracker, problem: str, *, frame: Observation | None = None):
@@ -421,7 +445,7 @@ def _restart(tracker: Tracker, problem: str, *, frame: Observation | None = None
     tracker.phase = Phase.BASELINE
     tracker.index = 0
     tracker.samples = []
-    tracker.base = tracker.cue_at = tracker.relax_at = None
+    tracker.cue_at = tracker.relax_at = None
     tracker.path = []
     tracker.crossed_at = None
     tracker.neutral_encoded = False
@@ -429,6 +453,6 @@ def _restart(tracker: Tracker, problem: str, *, frame: Observation | None = None
     if frame is not None:
         # The baseline was taken from a move: forget it, and start the new one
         # from the frame that showed it wrong.
-        tracker.rest = None
+        tracker.base = None
         _take_baseline(tracker, frame)
     return Outcome(Kind.CONTINUE, problem)

@@ -23,13 +23,15 @@ chance, over a grid of scripts, that a recording whose moves are the drawn ones
 is also timed right, measured with the sequence forced to match.
 """
 
+import contextlib
 import csv
 import itertools
 import math
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +53,25 @@ HUMAN_REACTION = (0.35, 0.75)  # seconds from seeing a cue to moving
 HUMAN_MOVE = (0.3, 0.6)  # seconds a move takes, neutral to full
 HUMAN_RETURN = (0.25, 0.5)
 
+# What a run may change (`liveness_eval --what-if NAME=VALUE`) to measure what
+# another rule, page or shopper would cost: the tracker's rules, and this module's
+# page and shoppers.
+WHAT_IF = {
+    "CUES_PER_CHECK": liveness,
+    "CUE_DELAY_SECONDS": liveness,
+    "CUE_WINDOW_SECONDS": liveness,
+    "MIN_ONSET_SECONDS": liveness,
+    "MAX_RESTARTS": liveness,
+    "MAX_STEP_SHARE": liveness,
+    "MAX_SETTLED_SHARE": liveness,
+    "FPS": sys.modules[__name__],
+    "CUE_FPS": sys.modules[__name__],
+    "FRAME_JITTER": sys.modules[__name__],
+    "HUMAN_REACTION": sys.modules[__name__],
+    "HUMAN_MOVE": sys.modules[__name__],
+}
+CAN_BE_NONE = {"MAX_RESTARTS", "MIN_ONSET_SECONDS", "FRAME_JITTER"}
+
 ATTACKS = (
     "blind_recording_best_timing",
     "blind_recording_capped_check",
@@ -58,6 +79,37 @@ ATTACKS = (
     "still_photo",
     "another_person",
 )
+
+
+def what_if_value(name: str, text: str):
+    """`text` read as a value for the WHAT_IF setting `name`, of the type it has
+    ("0.3,1.3" for a range); ValueError if it is not one."""
+    if name not in WHAT_IF:
+        raise ValueError(f"{name} is not one of {', '.join(WHAT_IF)}")
+    current = getattr(WHAT_IF[name], name)
+    if isinstance(current, tuple):
+        value = tuple(float(part) for part in text.split(","))
+        if len(value) != len(current) or value[0] > value[1]:
+            raise ValueError(f"{name} is a range: low,high")
+        return value
+    value = type(current)(text)
+    if value < 0 or (value == 0 and name not in CAN_BE_NONE):
+        raise ValueError(f"{name} must be more than 0")
+    return value
+
+
+@contextlib.contextmanager
+def what_if(changes: dict[str, object]):
+    """Run with the WHAT_IF settings `changes` (see `what_if_value`), then put the
+    real ones back."""
+    before = {name: getattr(WHAT_IF[name], name) for name in changes}
+    try:
+        for name, value in changes.items():
+            setattr(WHAT_IF[name], name, value)
+        yield
+    finally:
+        for name, value in before.items():
+            setattr(WHAT_IF[name], name, value)
 
 
 class ManifestError(Exception):
@@ -132,13 +184,13 @@ def person_from(
     jitters = max(1, ENROL_JITTER_BUDGET // len(spec.enrol))
     encodings = []
     for path in spec.enrol:
-        photo = simulation.read_photo(path.read_bytes())
+        photo = engine.decode_photo(path.read_bytes())
         # As face_eval enrols: the largest face, without enrolment's quality gates
         # (the calibration chips are small crops).
         box = max(engine.find_faces_in_photo(photo), key=engine.box_area)
         encodings.append(engine.encode_face(photo, box, jitters=jitters))
     poser = simulation.Poser(
-        simulation.photo_frame(simulation.read_photo(spec.animate.read_bytes()))
+        simulation.photo_frame(engine.decode_photo(spec.animate.read_bytes()))
     )
     degrees = np.linspace(0.0, 1.0, levels)
     shots = {("neutral", 0): [_shot(poser.frame, rng) for _ in range(variants * 2)]}
@@ -381,23 +433,17 @@ class Report:
     seconds: float
 
     def as_json(self) -> dict:
+        """The report, and the tracker's settings it was measured with."""
+        report = asdict(self)
+        report["blind_best_script"] = report.pop("best_script")
         return {
-            "people": self.people,
-            "apcer": self.apcer,
-            "apcer_upper_95": self.apcer_upper_95,
-            "accepted": self.accepted,
-            "bpcer": self.bpcer,
-            "bpcer_upper_95": self.bpcer_upper_95,
-            "checks": self.checks,
-            "genuine_failures": self.genuine_failures,
-            "genuine_failures_by_person": self.genuine_failures_by_person,
-            "verdict_seconds": self.verdict_seconds,
-            "restarts": self.restarts,
-            "blind_best_script": self.best_script,
+            **report,
             "cues_per_check": liveness.CUES_PER_CHECK,
             "actions": list(liveness.ACTIONS),
             "max_restarts": liveness.MAX_RESTARTS,
-            "seconds": self.seconds,
+            "settings": {
+                name: getattr(module, name) for name, module in WHAT_IF.items()
+            },
         }
 
 

@@ -168,11 +168,11 @@ def _progress(attempt, tracker, look, frame) -> dict:
         "frames_received": max(attempt.frames_received, frame.seq),
         "liveness": {
             **attempt.liveness,
-            "cues_asked": tracker.index + (tracker.phase == liveness.Phase.CUE),
             "answers": tracker.answers,
             "restarts": tracker.restarts,
             "restart_reasons": tracker.restart_reasons,
             "jumps": tracker.jumps,
+            "jump_steps": tracker.jump_steps,
         },
     }
 

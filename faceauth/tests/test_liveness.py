@@ -25,6 +25,7 @@ from faceauth.liveness import (
     Phase,
     Tracker,
 )
+from faceauth.tests.live import fix_draws
 
 BASE = {"smile": 0.80, "yaw": 0.30, "mouth_open": 0.05}
 DELAY = 1.0  # the cue delay the tests fix
@@ -49,31 +50,12 @@ def pose(action: str = NEUTRAL, degree: float = 0.0, **noise) -> dict:
     return measures
 
 
-class Draws:
-    """Stands in for the tracker's secrets.SystemRandom: fixed cues and delays."""
-
-    def __init__(self, cues, delay=DELAY):
-        self.cues = list(cues)
-        self.delay = delay
-        self.delays = []
-
-    def choice(self, actions):
-        assert tuple(actions) == ACTIONS
-        return self.cues.pop(0)
-
-    def uniform(self, low, high):
-        self.delays.append((low, high))
-        return self.delay
-
-
 @pytest.fixture
 def draws(monkeypatch):
     """Fix the next tracker's cues (`draws(cues)`) and its delays to DELAY."""
 
     def fix(cues=("smile", "turn-left", "open-mouth"), delay=DELAY):
-        fixed = Draws(cues, delay)
-        monkeypatch.setattr(liveness, "_random", fixed)
-        return fixed
+        return fix_draws(monkeypatch, cues, delay=delay)
 
     return fix
 
@@ -378,13 +360,55 @@ def test_a_photo_swap_jumps_and_never_answers(draws):
     assert "not_continuous" in {o.hint for o in camera.outcomes}
     assert camera.tracker.answers == []
     assert camera.tracker.jumps == 1
+    # The evidence says which step jumped: all of the way, in one frame's time.
+    [(share, settled_share, seconds)] = camera.tracker.jump_steps
+    assert share == settled_share == 1.0
+    assert 0 < seconds < 0.1
 
 
-def test_a_photo_swap_after_a_noisy_neutral_frame_still_jumps(draws):
+def _smile_asked(draws) -> "Camera":
+    """A camera 0.4 s into the first of three smile cues, still neutral."""
     draws(("smile", "smile", "smile"))
     camera = Camera(Tracker.new())
     camera.until_cue()
     camera.hold(0.4)
+    return camera
+
+
+def test_a_photo_swap_whose_measure_flickers_still_jumps(draws):
+    """A posed photo the engine reads now at 0.8 of the threshold, now at 1.2 (a
+    small face, a half-open mouth): its jump is two thirds of the way to the
+    highest frame, but all of the way to where it settles."""
+    camera = _smile_asked(draws)
+
+    camera.frame("smile", 0.4)  # the photo, read at 0.8 of the threshold
+    camera.frame("smile", 0.6)  # the same photo, read at 1.2
+    camera.frame("smile", 0.4)
+    camera.frame("smile", 0.4)
+
+    assert camera.tracker.answers == []
+    assert camera.tracker.jumps == 1
+    [(share, settled_share, _)] = camera.tracker.jump_steps
+    assert share <= liveness.MAX_STEP_SHARE < settled_share
+
+
+def test_a_move_that_goes_on_after_its_largest_step_is_continuous(draws):
+    """The same readings in a live face's order: the largest step, then the face
+    goes on to where it stays."""
+    camera = _smile_asked(draws)
+
+    camera.frame("smile", 0.15)
+    camera.frame("smile", 0.4)
+    camera.frame("smile", 0.6)
+    camera.frame("smile", 0.65)
+    camera.frame("smile", 0.65)
+
+    assert camera.tracker.jumps == 0
+    assert [answer["cue"] for answer in camera.tracker.answers] == ["smile"]
+
+
+def test_a_photo_swap_after_a_noisy_neutral_frame_still_jumps(draws):
+    camera = _smile_asked(draws)
 
     # A neutral frame that noise lifted by 8 % (0.4 of the threshold: about three
     # standard deviations of the smile measure on a still), then the photo.

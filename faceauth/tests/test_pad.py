@@ -110,11 +110,9 @@ def test_genuine_checks_take_seconds_and_seldom_start_again(report):
     assert report.restarts["mean"] < 0.5
 
 
-def test_a_photo_swap_is_refused_for_jumping(seeded):
+def _photo_swaps(count: int, rng) -> list[pad.CheckResult]:
     person = _person("a", 0.0, seed=1)
-    rng = np.random.default_rng(2)
-
-    results = [
+    return [
         pad.run_check(
             pad.Reacting(rng, instant=True),
             person,
@@ -122,11 +120,52 @@ def test_a_photo_swap_is_refused_for_jumping(seeded):
             rng,
             tolerance=TOLERANCE,
         )
-        for _ in range(50)
+        for _ in range(count)
     ]
+
+
+def test_a_photo_swap_is_refused_for_jumping(seeded):
+    results = _photo_swaps(50, np.random.default_rng(2))
 
     assert {r.verdict for r in results} == {"declined"}
     assert {r.reason for r in results} == {"not_continuous"}
+
+
+def test_what_if_plays_checks_under_another_rule_then_puts_the_real_one_back(seeded):
+    """`--what-if` measures another rule: let a step carry all of the way and the
+    photo swap that jumps passes; the real rules are back afterwards."""
+    rng = np.random.default_rng(2)
+
+    def swaps():
+        return [result.verdict for result in _photo_swaps(10, rng)]
+
+    other = {
+        name: pad.what_if_value(name, "1.0")
+        for name in ("MAX_STEP_SHARE", "MAX_SETTLED_SHARE")
+    }
+    with pad.what_if(other):
+        assert liveness.MAX_STEP_SHARE == liveness.MAX_SETTLED_SHARE == 1.0
+        under_the_other_rule = swaps()
+
+    assert (liveness.MAX_STEP_SHARE, liveness.MAX_SETTLED_SHARE) == (0.75, 0.9)
+    assert "approved" in under_the_other_rule
+    assert set(swaps()) == {"declined"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("SECRET_KEY=1", "not one of"),
+        ("MAX_STEP_SHARE=much", "could not convert"),
+        ("HUMAN_MOVE=0.6,0.3", "a range"),
+        ("HUMAN_MOVE=0.3", "a range"),
+        ("CUES_PER_CHECK=0", "more than 0"),
+        ("FRAME_JITTER=-0.1", "more than 0"),
+    ],
+)
+def test_liveness_eval_refuses_a_what_if_it_cannot_play(text, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("liveness_eval", "--quick", "--what-if", text)
 
 
 def test_another_person_is_refused_at_the_first_cue(seeded):
@@ -189,6 +228,24 @@ def test_liveness_eval_measures_every_attack_on_real_photos(two_people, capsys):
     # The faces are the real engine's reading of animated photos: they mostly pass.
     assert summary["bpcer"] <= 0.1
     assert "blind_recording_best_timing" in out and "BPCER" in out
+    assert summary["settings"]["MAX_STEP_SHARE"] == liveness.MAX_STEP_SHARE
+
+
+def test_liveness_eval_says_what_it_played_instead_of_the_real_rules(
+    two_people, capsys
+):
+    call_command(
+        "liveness_eval",
+        *("--people", two_people, "--quick", "--checks", "10", "--json"),
+        *("--what-if", "CUE_FPS=8", "--what-if", "HUMAN_MOVE=0.5,0.9"),
+    )
+
+    out = capsys.readouterr().out
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["settings"]["CUE_FPS"] == 8.0
+    assert summary["settings"]["HUMAN_MOVE"] == [0.5, 0.9]
+    assert "what if: CUE_FPS = 8.0 (not the real setting)" in out
+    assert pad.CUE_FPS == 15.0 and pad.HUMAN_MOVE == (0.3, 0.6)
 
 
 def test_liveness_eval_refuses_a_broken_people_file(tmp_path):

@@ -42,12 +42,21 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
+            "--what-if",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="measure with another rule, page or shopper (repeatable): "
+            f"{', '.join(pad.WHAT_IF)}; a range as low,high",
+        )
+        parser.add_argument(
             "--json", action="store_true", help="end with one line of JSON"
         )
 
-    def handle(self, *args, people, checks, quick, seed, json, **options):
+    def handle(self, *args, people, checks, quick, seed, json, what_if, **options):
         if checks < 1:
             raise CommandError("--checks must be at least 1")
+        changes = dict(_what_if(text) for text in what_if)
         try:
             specs = pad.read_manifest(people)
         except pad.ManifestError as error:
@@ -60,20 +69,23 @@ class Command(BaseCommand):
         for number, spec in enumerate(specs, 1):
             self._progress(f"rendering {spec.name} ({number}/{len(specs)})")
             faces.append(pad.person_from(spec, seed=seed + number, **library))
-        report = pad.evaluate(
-            faces,
-            checks=checks,
-            tolerance=settings.FACEAUTH_TOLERANCE,
-            seed=seed,
-            progress=self._progress,
-        )
-        self._progress("")
-        self._table(report)
-        if json:
-            self.stdout.write(_json_line(report.as_json()))
+        with pad.what_if(changes):
+            report = pad.evaluate(
+                faces,
+                checks=checks,
+                tolerance=settings.FACEAUTH_TOLERANCE,
+                seed=seed,
+                progress=self._progress,
+            )
+            self._progress("")
+            self._table(report, changes)
+            if json:
+                self.stdout.write(_json_line(report.as_json()))
 
-    def _table(self, report: pad.Report):
+    def _table(self, report: pad.Report, changes: dict):
         out = self.stdout.write
+        for name, value in changes.items():
+            out(f"what if: {name} = {value} (not the real setting)")
         out(
             f"{len(report.people)} people, {liveness.CUES_PER_CHECK} cues of "
             f"{len(liveness.ACTIONS)} actions per check, at most "
@@ -114,6 +126,14 @@ class Command(BaseCommand):
     def _progress(self, message: str):
         if sys.stderr.isatty():
             self.stderr.write(f"\r\033[K{message}", ending="")
+
+
+def _what_if(text: str) -> tuple[str, object]:
+    name, _, value = text.partition("=")
+    try:
+        return name, pad.what_if_value(name, value)
+    except ValueError as error:
+        raise CommandError(f"--what-if {text}: {error}") from None
 
 
 def _json_line(summary: dict) -> str:
