@@ -77,8 +77,11 @@ def _face_limit_text(client, order) -> str | None:
     assert "Confirm with password" in page
     if not _tags_with(page, data_testid="face-limit"):
         assert PAY_BUTTON in page
+        assert "Or confirm with your password" in page
         return None
     assert PAY_BUTTON not in page
+    # The password is the only way offered, not the other one.
+    assert "Or confirm" not in page
     return _text_of(page, "face-limit")
 
 
