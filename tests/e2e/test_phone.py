@@ -21,6 +21,9 @@ from .test_merchant import FACE_EVIDENCE
 
 pytestmark = pytest.mark.e2e
 
+# Pages drawn by others (Django's admin, Swagger UI, ReDoc): checked for width only.
+THEIRS = ("/admin/", "/api/")
+
 # Two phones held upright: a small Android's and an iPhone 12-14's CSS viewports.
 PHONES = {
     "360": {"width": 360, "height": 800},
@@ -93,6 +96,34 @@ def _pages(role: str, shop: dict) -> list[str]:
     ]
 
 
+def _small_targets(page) -> list[str]:
+    """The controls a finger can hit that are under 44 px either way: links,
+    buttons, fields, menus and summaries (a checkbox or radio counts as its
+    label). A link inside a sentence is not counted: the sentence is the target
+    (WCAG 2.5.5's exception)."""
+    return page.evaluate(
+        """() => {
+          const small = [];
+          const controls = "a[href], button, input:not([type=hidden]), select, textarea, summary";
+          for (const el of document.querySelectorAll(controls)) {
+            let target = el;
+            if (el.type === "checkbox" || el.type === "radio") target = el.closest("label") || el;
+            const box = target.getBoundingClientRect();
+            if (!box.width || !box.height || getComputedStyle(el).visibility === "hidden") continue;
+            if (el.tagName === "A" && getComputedStyle(el).display === "inline") {
+              const around = el.parentElement.textContent.replace(el.textContent, "").trim();
+              if (around.replace(/[›|·,.]/g, "").trim()) continue;  // in a sentence
+            }
+            if (Math.round(box.height) < 44 || Math.round(box.width) < 44) {
+              const text = (el.textContent || el.name || el.type || "").trim().slice(0, 24);
+              small.push(`${el.tagName.toLowerCase()} "${text}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+            }
+          }
+          return small;
+        }"""
+    )
+
+
 def _too_wide(page, width: int) -> list[str]:
     """What sticks out past the right edge of a screen `width` px wide (empty if
     nothing). Not window.innerWidth: a phone's browser widens its layout viewport
@@ -117,7 +148,7 @@ def _too_wide(page, width: int) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["visitor", "shopper", "merchant", "admin"])
-def test_no_page_is_wider_than_a_phone(demo_shop, new_page, screenshot, role):
+def test_every_page_fits_a_phone_and_a_finger(demo_shop, new_page, screenshot, role):
     page = new_page(
         viewport=PHONES["390"], device_scale_factor=2, is_mobile=True, has_touch=True
     )
@@ -134,7 +165,7 @@ def test_no_page_is_wider_than_a_phone(demo_shop, new_page, screenshot, role):
     if role == "shopper":
         add_to_cart(page, slug=demo_shop["product"].slug)
         go_to_checkout(page)
-    too_wide = {}
+    too_wide, too_small = {}, {}
     for name, viewport in PHONES.items():
         page.set_viewport_size(viewport)
         for path in _pages(role, demo_shop):
@@ -143,8 +174,15 @@ def test_no_page_is_wider_than_a_phone(demo_shop, new_page, screenshot, role):
             page.wait_for_load_state("networkidle")
             screenshot(page, re.sub(r"[^\w.-]+", "_", f"{name}px{path}").strip("_"))
             wide = _too_wide(page, viewport["width"])
+            if not path.startswith(THEIRS):
+                small = _small_targets(page)
+                if small:
+                    too_small[f"{path} at {name} px"] = small
             if wide:
                 too_wide[f"{path} at {name} px"] = wide
     assert too_wide == {}, "pages wider than the phone:\n" + "\n".join(
         f"{where}: {', '.join(what)}" for where, what in too_wide.items()
+    )
+    assert too_small == {}, "controls under 44 px:\n" + "\n".join(
+        f"{where}: {', '.join(what)}" for where, what in too_small.items()
     )
