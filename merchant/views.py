@@ -109,7 +109,7 @@ def _csv_response(orders):
         for order in orders.iterator(chunk_size=500):
             payment = getattr(order, "payment", None)
             lines = "; ".join(
-                f"{line.quantity} x {line.title} ({line.get_status_display()})"
+                f"{line.quantity} x {line.title} ({line.fulfilment_label})"
                 for line in order.merchant_lines
             )
             yield writer.writerow(

@@ -252,3 +252,29 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.title}"
+
+    # Where a line stands for the people waiting on it (`fulfilment`).
+    FULFILMENT_LABELS = {
+        Status.PENDING: "To ship",
+        Status.SHIPPED: "Shipped",
+        Status.CANCELLED: "Cancelled",
+        "awaiting_payment": "Awaiting payment",
+        "not_shipped": "Not shipped",
+    }
+
+    @property
+    def fulfilment(self) -> str:
+        """The line's status as its order stands: a line is to ship only once its
+        order is paid; before that it awaits payment, and an order cancelled or
+        expired unpaid ships nothing."""
+        if self.status != self.Status.PENDING:
+            return self.status
+        if self.order.status in (Order.Status.PAID, Order.Status.FULFILLED):
+            return self.Status.PENDING
+        if self.order.status == Order.Status.AWAITING_PAYMENT:
+            return "awaiting_payment"
+        return "not_shipped"
+
+    @property
+    def fulfilment_label(self) -> str:
+        return self.FULFILMENT_LABELS[self.fulfilment]

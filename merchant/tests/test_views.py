@@ -427,6 +427,20 @@ def test_invalid_date_shows_an_error_and_keeps_the_valid_filters(
     ]
 
 
+def test_a_to_date_before_the_from_date_says_so_instead_of_listing_nothing(
+    staff_client, orders_by_state
+):
+    response = staff_client.get(
+        ORDERS, {"date_from": _days_ago(1), "date_to": _days_ago(5)}
+    )
+
+    assert response.status_code == 200
+    assert "This date is before the “From” date." in response.content.decode()
+    # The end date is left out: the orders since the start date are listed.
+    recent = staff_client.get(ORDERS, {"date_from": _days_ago(1)})
+    assert listed(response) == listed(recent) != []
+
+
 def test_unknown_status_shows_an_error_and_lists_every_order(
     staff_client, orders_by_state
 ):
@@ -546,7 +560,7 @@ def test_csv_export_has_one_row_per_order_of_the_filtered_list(
     assert by_number[numbers["awaiting"]][3:] == [
         "awaiting_payment",
         "",
-        "2 x Tea Mug (To ship)",
+        "2 x Tea Mug (Awaiting payment)",  # nothing to ship before it is paid
         "51.00",
     ]
     assert by_number[numbers["fulfilled"]][3:] == [
@@ -1038,3 +1052,19 @@ def test_dashboard_of_a_new_shop_shows_zero_and_an_empty_chart(staff_client):
     assert "¥0.00" in html
     assert 'role="img"' in html
     assert "No orders here yet." in html
+
+
+def test_the_lines_of_an_unpaid_order_await_payment_not_shipping(
+    staff_client, funded_shopper, mug
+):
+    """Nothing is to ship before the shopper pays: the order page and the export
+    say the line awaits payment."""
+    unpaid = order_place(user=funded_shopper, items={mug: 2})
+
+    html = staff_client.get(order_url(unpaid)).content.decode()
+    rows = csv_rows(staff_client.get(ORDERS, {"format": "csv"}))
+
+    assert "Awaiting payment</span>" in html
+    assert "To ship" not in html
+    assert "Mark shipped" not in html
+    assert [row[5] for row in rows[1:]] == ["2 x Tea Mug (Awaiting payment)"]

@@ -11,8 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from payments.models import LedgerEntry, Payment, Transfer
-from payments.services import wallet_for_merchant, wallet_for_user, wallet_topup
+from payments.services import (
+    payment_approve,
+    wallet_for_merchant,
+    wallet_for_user,
+    wallet_topup,
+)
 from shop.models import CartItem, Order, Product
+from shop.services import order_line_ship
 from shop.tests.factories import MerchantFactory, ProductFactory, UserFactory
 from shop.tests.helpers import messages_of, post_followed
 
@@ -811,3 +817,13 @@ def test_get_on_place_order_is_405(shopper_client, reviewed):
 @pytest.mark.parametrize("url", ["/orders/", "/wallet/"])
 def test_post_on_read_only_pages_is_405(shopper_client, url):
     assert shopper_client.post(url).status_code == 405
+
+
+def test_order_page_tells_the_shopper_when_each_line_shipped(shopper_client, order):
+    payment_approve(payment=order.payment, method=Payment.Method.PASSWORD, evidence={})
+    line = order_line_ship(line=order.lines.first())
+
+    html = shopper_client.get(order.get_absolute_url()).content.decode()
+
+    shipped = timezone.localtime(line.shipped_at).strftime("%-d %b %Y, %H:%M")
+    assert f"Shipped {shipped}" in html
