@@ -392,6 +392,14 @@ class MerchantOrderFilterSerializer(serializers.Serializer):
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
 
+    def validate(self, data):
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise serializers.ValidationError(
+                {"date_to": "This date is before date_from."}
+            )
+        return data
+
 
 class MerchantOrderSerializer(serializers.ModelSerializer):
     customer = serializers.CharField(source="user.username", read_only=True)

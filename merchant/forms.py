@@ -21,6 +21,14 @@ class OrderFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "Order or customer"}),
     )
 
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            # Said, not silently "no orders": the end date is left out of the filter.
+            self.add_error("date_to", "This date is before the “From” date.")
+        return cleaned
+
     def filters(self) -> dict:
         """The selector's keyword arguments; invalid fields are simply ignored."""
         self.is_valid()  # cleaned_data keeps the valid fields, drops the invalid ones

@@ -91,6 +91,15 @@ def test_bad_merchant_filters_are_refused(pat, params):
     assert list(response.json()["fields"]) == list(params)
 
 
+def test_a_date_range_that_ends_before_it_starts_is_refused(pat, mixed_order):
+    response = pat.get(
+        "/api/merchant/orders/", {"date_from": "2026-03-02", "date_to": "2026-03-01"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"date_to": ["This date is before date_from."]}
+
+
 def test_shipping_a_line(pat, mixed_order, product):
     line = line_of(mixed_order, product)
 
