@@ -311,6 +311,18 @@ def password_check(*, user, password: str) -> bool:
         return False
 
 
+def password_tries_left(*, user) -> int:
+    """How many wrong passwords the signed-in `user` may still enter, at sign-in or
+    at a confirmation, before the username is locked out."""
+    limit = limit_get("login_username")
+    try:
+        failed = cache.get(_bucket(limit, user.get_username())) or 0
+    except Exception:  # noqa: BLE001 - the cache is down: nobody is locked out
+        logger.warning("Throttle %s: cache unavailable", limit.name, exc_info=True)
+        return limit.count
+    return max(0, limit.count - int(failed))
+
+
 def password_reset_check(*, email: str, address: str) -> None:
     """Count one reset request; raise TooManyAttempts if it must not be sent."""
     by_address, by_email = limit_get("reset_address"), limit_get("reset_email")

@@ -267,7 +267,13 @@ def payment_confirm_with_password(*, payment, user, password) -> Payment:
         logger.warning(
             "Order #%s: wrong password at confirmation", payment.order.number
         )
-        raise WrongPassword("That password is not right. Nothing was charged.")
+        left = throttle.password_tries_left(user=user)
+        minutes = throttle.limit_get("login_username").lockout // 60
+        raise WrongPassword(
+            "That password is not right. Nothing was charged. "
+            f"{left} {'try' if left == 1 else 'tries'} left before your account "
+            f"is locked for {minutes} minutes."
+        )
     return payment_approve(
         payment=payment,
         method=Payment.Method.PASSWORD,

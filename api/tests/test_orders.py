@@ -512,7 +512,8 @@ def test_a_wrong_password_charges_nothing(ada, funded_shopper, order):
 
     assert response.status_code == 400
     assert response.json() == {
-        "detail": "That password is not right. Nothing was charged.",
+        "detail": "That password is not right. Nothing was charged. "
+        "4 tries left before your account is locked for 15 minutes.",
         "code": "wrong_password",
     }
     assert Payment.objects.get().status == Payment.Status.AWAITING_CONFIRMATION

@@ -546,9 +546,16 @@ def test_another_shoppers_order_is_not_in_my_history(
     assert "You have not ordered anything yet." in response.content.decode()
 
 
-@pytest.mark.parametrize("wrong", ["wrong-password", "", "CORRECT-HORSE-BATTERY"])
+WRONG_PASSWORD = "That password is not right. Nothing was charged. "
+
+
+@pytest.mark.parametrize(
+    ("wrong", "tries_left"),
+    # An empty password is not checked, so it costs no try.
+    [("wrong-password", 4), ("", 5), ("CORRECT-HORSE-BATTERY", 4)],
+)
 def test_confirm_with_the_wrong_password_moves_no_money(
-    shopper_client, funded_shopper, order, wrong
+    shopper_client, funded_shopper, order, wrong, tries_left
 ):
     response = shopper_client.post(
         f"/orders/{order.number}/confirm-password/", {"password": wrong}
@@ -556,7 +563,10 @@ def test_confirm_with_the_wrong_password_moves_no_money(
 
     assert response.status_code == 302
     assert response.url == order.get_absolute_url()
-    assert messages_of(response) == ["That password is not right. Nothing was charged."]
+    assert messages_of(response) == [
+        WRONG_PASSWORD
+        + f"{tries_left} tries left before your account is locked for 15 minutes."
+    ]
     order.refresh_from_db()
     assert order.status == Order.Status.AWAITING_PAYMENT
     assert order.payment.status == Payment.Status.AWAITING_CONFIRMATION
@@ -568,7 +578,32 @@ def test_confirm_with_the_wrong_password_moves_no_money(
 def test_confirm_without_a_password_field_moves_no_money(shopper_client, order):
     response = shopper_client.post(f"/orders/{order.number}/confirm-password/")
 
-    assert messages_of(response) == ["That password is not right. Nothing was charged."]
+    assert messages_of(response) == [
+        WRONG_PASSWORD + "5 tries left before your account is locked for 15 minutes."
+    ]
+    assert Payment.objects.get().status == Payment.Status.AWAITING_CONFIRMATION
+
+
+def test_each_wrong_password_at_confirmation_says_how_many_tries_are_left(
+    shopper_client, order
+):
+    url = f"/orders/{order.number}/confirm-password/"
+
+    said = [
+        messages_of(shopper_client.post(url, {"password": f"guess-{n}"}))[-1]
+        for n in range(5)
+    ]
+
+    assert [message.removeprefix(WRONG_PASSWORD) for message in said[:4]] == [
+        "4 tries left before your account is locked for 15 minutes.",
+        "3 tries left before your account is locked for 15 minutes.",
+        "2 tries left before your account is locked for 15 minutes.",
+        "1 try left before your account is locked for 15 minutes.",
+    ]
+    assert said[4] == (
+        "Too many sign-in attempts. Please wait 15 minutes and try again. "
+        "Nothing was charged."
+    )
     assert Payment.objects.get().status == Payment.Status.AWAITING_CONFIRMATION
 
 
