@@ -381,10 +381,11 @@ def _judge(tracker: Tracker, frame: Observation, moves: dict, *, gap: bool) -> O
     if progress > previous + STILL_RISING:
         return Outcome(Kind.CONTINUE, "cue", cue=cue)
     # The move has stopped: judge the whole way it took.
-    if not _continuous(tracker.path):
+    largest = _largest_step(tracker.path)
+    if not _continuous(largest):
         tracker.jumps += 1
         tracker.cue_jumps += 1
-        tracker.jump_steps.append(_largest_step(tracker.path))
+        tracker.jump_steps.append([round(value, 3) for value in largest])
         tracker.last_problem = "not_continuous"
         tracker.path = []
         tracker.crossed_at = None
@@ -412,25 +413,25 @@ def _point(frame: Observation, progress: float) -> list:
     return [frame.seq, frame.at, round(progress, 4)]
 
 
-def _largest_step(path: list[list[float]]) -> list[float]:
-    """The largest step of a path, as [its share of the way to the highest frame,
-    its share of the way to where the face settles after it, its seconds]."""
+def _largest_step(path: list[list[float]]) -> tuple[float, float, float]:
+    """The largest step of a path: its share of the way to the highest frame, its
+    share of the way to where the face settles after it, and its seconds."""
     progress = [point[2] for point in path]
     steps = [after - before for before, after in itertools.pairwise(progress)]
     largest = max(range(len(steps)), key=steps.__getitem__)
     way = max(progress) - progress[0]
     settled = statistics.median(progress[largest + 1 :]) - progress[0]
-    return [
-        round(steps[largest] / way, 3) if way > 0 else 1.0,
-        round(steps[largest] / settled, 3) if settled > 0 else 1.0,
-        round(path[largest + 1][1] - path[largest][1], 3),
-    ]
+    return (
+        steps[largest] / way if way > 0 else 1.0,
+        steps[largest] / settled if settled > 0 else 1.0,
+        path[largest + 1][1] - path[largest][1],
+    )
 
 
-def _continuous(path: list[list[float]]) -> bool:
-    """From a neutral frame to the move, no step carries too much of the way: a
+def _continuous(largest: tuple[float, float, float]) -> bool:
+    """No step carries too much of the way (`largest`, from _largest_step): a
     swapped photo carries all of it at once."""
-    share, settled_share, _ = _largest_step(path)
+    share, settled_share, _ = largest
     return 0 < share <= MAX_STEP_SHARE and settled_share <= MAX_SETTLED_SHARE
 
 

@@ -57,18 +57,22 @@ HUMAN_RETURN = (0.25, 0.5)
 # another rule, page or shopper would cost: the tracker's rules, and this module's
 # page and shoppers.
 WHAT_IF = {
-    "CUES_PER_CHECK": liveness,
-    "CUE_DELAY_SECONDS": liveness,
-    "CUE_WINDOW_SECONDS": liveness,
-    "MIN_ONSET_SECONDS": liveness,
-    "MAX_RESTARTS": liveness,
-    "MAX_STEP_SHARE": liveness,
-    "MAX_SETTLED_SHARE": liveness,
-    "FPS": sys.modules[__name__],
-    "CUE_FPS": sys.modules[__name__],
-    "FRAME_JITTER": sys.modules[__name__],
-    "HUMAN_REACTION": sys.modules[__name__],
-    "HUMAN_MOVE": sys.modules[__name__],
+    **dict.fromkeys(
+        (
+            "CUES_PER_CHECK",
+            "CUE_DELAY_SECONDS",
+            "CUE_WINDOW_SECONDS",
+            "MIN_ONSET_SECONDS",
+            "MAX_RESTARTS",
+            "MAX_STEP_SHARE",
+            "MAX_SETTLED_SHARE",
+        ),
+        liveness,
+    ),
+    **dict.fromkeys(
+        ("FPS", "CUE_FPS", "FRAME_JITTER", "HUMAN_REACTION", "HUMAN_MOVE"),
+        sys.modules[__name__],
+    ),
 }
 CAN_BE_NONE = {"MAX_RESTARTS", "MIN_ONSET_SECONDS", "FRAME_JITTER"}
 

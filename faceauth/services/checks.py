@@ -172,7 +172,6 @@ def _progress(attempt, tracker, look, frame) -> dict:
             "restarts": tracker.restarts,
             "restart_reasons": tracker.restart_reasons,
             "jumps": tracker.jumps,
-            "jump_steps": tracker.jump_steps,
         },
     }
 

@@ -347,11 +347,17 @@ def test_between_cues_the_page_shows_neutral_until_the_face_is_back(draws):
 # --- the rules, each broken -------------------------------------------------------
 
 
-def test_a_photo_swap_jumps_and_never_answers(draws):
+def _smile_asked(draws) -> "Camera":
+    """A camera 0.4 s into the first of three smile cues, still neutral."""
     draws(("smile", "smile", "smile"))
     camera = Camera(Tracker.new())
     camera.until_cue()
     camera.hold(0.4)
+    return camera
+
+
+def test_a_photo_swap_jumps_and_never_answers(draws):
+    camera = _smile_asked(draws)
 
     camera.frame("smile", 1.0)  # the smiling photo replaces the neutral one
     camera.hold(0.6, "smile", 1.0)
@@ -364,15 +370,6 @@ def test_a_photo_swap_jumps_and_never_answers(draws):
     [(share, settled_share, seconds)] = camera.tracker.jump_steps
     assert share == settled_share == 1.0
     assert 0 < seconds < 0.1
-
-
-def _smile_asked(draws) -> "Camera":
-    """A camera 0.4 s into the first of three smile cues, still neutral."""
-    draws(("smile", "smile", "smile"))
-    camera = Camera(Tracker.new())
-    camera.until_cue()
-    camera.hold(0.4)
-    return camera
 
 
 def test_a_photo_swap_whose_measure_flickers_still_jumps(draws):
@@ -519,10 +516,7 @@ def test_another_move_than_the_cue_starts_again(draws, cue, other):
 
 
 def test_a_smile_that_opens_the_mouth_is_still_a_smile(draws):
-    draws(("smile", "smile", "smile"))
-    camera = Camera(Tracker.new())
-    camera.until_cue()
-    camera.hold(0.4)
+    camera = _smile_asked(draws)
 
     for degree in (0.2, 0.5, 0.8, 1.0, 1.0):
         camera.frame("smile", degree, mouth_open=0.3 * degree)
@@ -559,10 +553,7 @@ def test_a_late_frame_is_a_gap_too(draws):
 
 @pytest.mark.parametrize("faces", [0, 2])
 def test_a_frame_without_the_one_face_in_the_answer_is_not_seen(draws, faces):
-    draws(("smile", "smile", "smile"))
-    camera = Camera(Tracker.new())
-    camera.until_cue()
-    camera.hold(0.4)
+    camera = _smile_asked(draws)
 
     camera.frame("smile", 0.2)
     camera.frame(faces=faces)
