@@ -1,12 +1,9 @@
-import random
 import zlib
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils.text import slugify
 
 from payments.services import wallet_for_user, wallet_topup
 from shop.demo.catalogue import CATEGORIES, DEMO_USERS, MERCHANTS
@@ -17,16 +14,29 @@ from shop.models import Category, Merchant, Product
 class Command(BaseCommand):
     help = "Create the demo marketplace and accounts; running it again changes nothing."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--refresh",
+            action="store_true",
+            help=(
+                "Also bring the demo products already in the database up to date "
+                "with shop/demo/catalogue.py: title, description, price and picture "
+                "(stock, accounts and wallets are left alone)."
+            ),
+        )
+
     def handle(self, *args, **options):
         with transaction.atomic():
             merchants = self._merchants()
-            created = self._catalogue(merchants)
+            created, refreshed = self._catalogue(merchants, refresh=options["refresh"])
             self._users(merchants)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo shop ready: {Merchant.objects.count()} merchants, "
                 f"{Category.objects.count()} categories, {Product.objects.count()} products "
-                f"({created} new)."
+                f"({created} new"
+                + (f", {refreshed} refreshed" if options["refresh"] else "")
+                + ")."
             )
         )
         self.stdout.write("Demo accounts (username / password):")
@@ -48,50 +58,56 @@ class Command(BaseCommand):
             )
         return merchants
 
-    def _catalogue(self, merchants):
-        rnd = random.Random(2026)
-        created = 0
-        for root_slug, root_name, children in CATEGORIES:
+    def _catalogue(self, merchants, *, refresh):
+        created = refreshed = 0
+        for root_slug, root_name, categories in CATEGORIES:
             root, _ = Category.objects.get_or_create(
                 slug=root_slug, defaults={"name": root_name}
             )
-            for slug, name, merchant_slug, shape, colour, titles in children:
+            for spec in categories:
                 category, _ = Category.objects.get_or_create(
-                    slug=slug, defaults={"name": name, "parent": root}
+                    slug=spec.slug, defaults={"name": spec.name, "parent": root}
                 )
-                for title in titles:
-                    price = Decimal(
-                        rnd.choice([9, 19, 29, 49, 79, 99, 149, 299, 599, 1299])
-                    ) - Decimal("0.01")
-                    stock = rnd.choice([0, 3, 8, 15, 25, 40, 100])
-                    product_slug = slugify(title)
-                    if Product.objects.filter(slug=product_slug).exists():
+                for item in spec.products:
+                    product = Product.objects.filter(slug=item.slug).first()
+                    if product is not None:
+                        if refresh:
+                            self._refresh(product, spec, item)
+                            refreshed += 1
                         continue
                     product = Product(
-                        merchant=merchants[merchant_slug],
+                        merchant=merchants[spec.merchant],
                         category=category,
-                        title=title,
-                        slug=product_slug,
-                        description=(
-                            f"{title} from {merchants[merchant_slug].name}.\n\n"
-                            f"Part of our {name.lower()} range. Ships within two days; "
-                            "returns accepted for 30 days."
-                        ),
-                        price=price,
-                        stock=stock,
+                        title=item.title,
+                        slug=item.slug,
+                        description=item.description,
+                        price=item.price,
+                        stock=item.stock,
                     )
-                    image = draw_product(
-                        title=title,
-                        colour=colour,
-                        shape=shape,
-                        seed=zlib.crc32(product_slug.encode()),
-                    )
-                    product.image.save(
-                        f"{product_slug}.jpg", ContentFile(image), save=False
-                    )
+                    self._picture(product, spec, item)
                     product.save()
                     created += 1
-        return created
+        return created, refreshed
+
+    def _picture(self, product, spec, item):
+        image = draw_product(
+            title=item.title,
+            colour=spec.colour,
+            picture=item.picture,
+            seed=zlib.crc32(item.slug.encode()),
+        )
+        product.image.save(f"{item.slug}.jpg", ContentFile(image), save=False)
+
+    def _refresh(self, product, spec, item):
+        """Bring a demo product's words, price and picture up to date; its stock,
+        merchant and category are the shop's now and stay as they are."""
+        product.title = item.title
+        product.description = item.description
+        product.price = item.price
+        if product.image:
+            product.image.delete(save=False)
+        self._picture(product, spec, item)
+        product.save()
 
     def _users(self, merchants):
         User = get_user_model()
