@@ -8,15 +8,17 @@ STATE := .state
 INSTALLED := $(VENV)/.installed
 DB_READY := $(STATE)/db-ready
 MIGRATIONS := $(wildcard */migrations/0*.py)
+MESSAGES := $(STATE)/messages-compiled
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast bench lint format redis browser clean
+.PHONY: help setup run test test-fast bench lint format redis browser messages translations clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-setup: $(INSTALLED) redis .env .faceauth-keys $(DB_READY) ## Install everything and prepare the demo database
+setup: $(INSTALLED) redis .env .faceauth-keys $(MESSAGES) $(DB_READY) ## Install everything and prepare the demo database
 	@echo "Set-up done. Start the shop with: make run"
 
 $(INSTALLED): requirements.txt requirements-dev.txt requirements-nodeps.txt
@@ -42,6 +44,19 @@ $(INSTALLED): requirements.txt requirements-dev.txt requirements-nodeps.txt
 redis: ## Install redis-server with apt when missing
 	@scripts/ensure-redis.sh
 
+messages: $(MESSAGES) ## Compile the translations (fr, zh-hans); installs gettext with apt when missing
+
+# The .po files are the source; the compiled .mo files are not committed.
+$(MESSAGES): $(PO_FILES) | $(INSTALLED)
+	@scripts/ensure-gettext.sh
+	@mkdir -p $(STATE)
+	$(PY) manage.py compilemessages --ignore '.venv' -v 0
+	@touch $@
+
+translations: $(INSTALLED) ## Update the .po catalogues from the code (then translate the new entries)
+	@scripts/ensure-gettext.sh
+	$(PY) scripts/translations.py
+
 browser: ## Install Debian's Chromium for the browser tests when missing
 	@scripts/ensure-chromium.sh
 
@@ -54,7 +69,7 @@ $(DB_READY): $(INSTALLED) .env $(MIGRATIONS)
 run: setup ## Start the shop: Redis, Daphne on :8000, a Celery worker and beat
 	@scripts/run.sh
 
-test: $(INSTALLED) redis browser ## Run every test (DATABASE_URL picks the database; PYTEST_ARGS=... passes options)
+test: $(INSTALLED) $(MESSAGES) redis browser ## Run every test (DATABASE_URL picks the database; PYTEST_ARGS=... passes options)
 	@scripts/test.sh $(PYTEST_ARGS)
 
 BENCH_INSTALLED := $(VENV)/.bench-installed

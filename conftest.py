@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from shop.tests.factories import PASSWORD, MerchantFactory, ProductFactory, UserFactory
 
@@ -22,6 +23,16 @@ def own_throttle(settings):
     wrong passwords in one test never lock a username in another. The test Redis is
     shared by every run on the machine: never flush it."""
     settings.AUTH_THROTTLE_PREFIX = f"auth-throttle-test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Each test starts in the shop's default language. A request through the test
+    client activates its language (LocaleMiddleware) in this thread and leaves it
+    active, so one French request would otherwise turn the next tests French."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

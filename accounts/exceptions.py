@@ -1,5 +1,8 @@
 import math
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 
 class AccountsError(Exception):
     """Base of the accounts domain errors; `str()` is safe to show the user."""
@@ -10,8 +13,29 @@ class TooManyAttempts(AccountsError):
 
     def __init__(self, *, retry_after: int, action: str = "sign-in"):
         self.retry_after = max(1, math.ceil(retry_after))
-        minutes = math.ceil(self.retry_after / 60)
-        wait = "a minute" if minutes <= 1 else f"{minutes} minutes"
-        super().__init__(
-            f"Too many {action} attempts. Please wait {wait} and try again."
-        )
+        self.action = action
+        super().__init__(_wait_text(action, math.ceil(self.retry_after / 60)))
+
+
+def _wait_text(action: str, minutes: int) -> str:
+    """The refusal in the active language (raised in a request): one whole sentence
+    per action, so a translator never has to fit a noun into another's sentence."""
+    if action == "password reset":
+        if minutes <= 1:
+            return _(
+                "Too many password reset attempts. Please wait a minute and try again."
+            )
+        return ngettext(
+            "Too many password reset attempts. Please wait %(minutes)d minute and "
+            "try again.",
+            "Too many password reset attempts. Please wait %(minutes)d minutes and "
+            "try again.",
+            minutes,
+        ) % {"minutes": minutes}
+    if minutes <= 1:
+        return _("Too many sign-in attempts. Please wait a minute and try again.")
+    return ngettext(
+        "Too many sign-in attempts. Please wait %(minutes)d minute and try again.",
+        "Too many sign-in attempts. Please wait %(minutes)d minutes and try again.",
+        minutes,
+    ) % {"minutes": minutes}

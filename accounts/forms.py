@@ -6,6 +6,7 @@ from django.contrib.auth.forms import (
     UserCreationForm,
 )
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 
 from . import throttle
 from .exceptions import TooManyAttempts
@@ -13,7 +14,7 @@ from .exceptions import TooManyAttempts
 
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(
-        label="Email", help_text="For order receipts and password resets."
+        label=_("Email"), help_text=_("For order receipts and password resets.")
     )
 
     class Meta(UserCreationForm.Meta):
@@ -23,7 +24,9 @@ class SignUpForm(UserCreationForm):
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
         if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists.")
+            raise forms.ValidationError(
+                _("An account with this email already exists."), code="email_taken"
+            )
         return email
 
 

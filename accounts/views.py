@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.forms.forms import NON_FIELD_ERRORS
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from . import throttle
@@ -30,7 +31,10 @@ class SignUpView(NextUrlMixin, FormView):
     def form_valid(self, form):
         user = form.save()
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome to SmilePay, {user.username}!")
+        messages.success(
+            self.request,
+            _("Welcome to SmilePay, %(username)s!") % {"username": user.username},
+        )
         return redirect(self.next_url() or "shop:home")
 
     def get_context_data(self, **kwargs):

@@ -1,7 +1,9 @@
 """One error shape for the whole API: `{"detail": str, "code": str}`.
 
 Invalid input adds `fields` (field name -> messages). Domain errors of the shop,
-payments and faceauth become 4xx answers here, never a 500.
+payments and faceauth become 4xx answers here, never a 500. `detail` is in the
+request's language (Accept-Language, through LocaleMiddleware); `code` and the
+field names are the same stable English identifiers in every language.
 """
 
 import logging
@@ -9,6 +11,7 @@ import re
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -98,11 +101,14 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail) or {"non_field_errors": ["Invalid input."]}
+        invalid = str(exceptions.ValidationError.default_detail)  # DRF translates it
+        fields = _flatten(exc.detail) or {"non_field_errors": [invalid]}
         name, messages = next(iter(fields.items()))
-        first = messages[0] if messages else "Invalid input."
+        first = messages[0] if messages else invalid
         if name != "non_field_errors":
-            first = f"{name}: {first}"
+            # Translators: an API error: the name of an invalid field (an English
+            # identifier, keep it) and what is wrong with it.
+            first = _("%(field)s: %(message)s") % {"field": name, "message": first}
         response.data = {"detail": first, "code": "invalid", "fields": fields}
     else:
         code = exc.get_codes() if isinstance(exc.detail, str) else exc.default_code

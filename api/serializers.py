@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -42,7 +43,7 @@ class TokenCreateSerializer(serializers.Serializer):
         )
         if user is None:
             raise serializers.ValidationError(
-                "Unable to sign in with that username and password.",
+                _("Unable to sign in with that username and password."),
                 code="authorization",
             )
         return {"user": user}
@@ -150,7 +151,7 @@ class ProductFilterSerializer(serializers.Serializer):
         try:
             return category_get(slug=slug)
         except Category.DoesNotExist:
-            raise serializers.ValidationError("No such category.") from None
+            raise serializers.ValidationError(_("No such category.")) from None
 
 
 # --- cart -----------------------------------------------------------------------
@@ -396,7 +397,8 @@ class MerchantOrderFilterSerializer(serializers.Serializer):
         date_from, date_to = data.get("date_from"), data.get("date_to")
         if date_from and date_to and date_from > date_to:
             raise serializers.ValidationError(
-                {"date_to": "This date is before date_from."}
+                # Translators: date_from is the name of a query parameter; keep it.
+                {"date_to": _("This date is before date_from.")}
             )
         return data
 

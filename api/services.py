@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from payments.services import checkout_place
@@ -55,8 +56,11 @@ class StoredResponse:
 def _replay(record: IdempotencyRecord, fingerprint: str) -> StoredResponse:
     if record.fingerprint != fingerprint:
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used with a different request body. "
-            "Use a new key for a new request."
+            # Translators: Idempotency-Key is the name of an HTTP header; keep it.
+            _(
+                "This Idempotency-Key was already used with a different request "
+                "body. Use a new key for a new request."
+            )
         )
     return StoredResponse(record.response_status, record.response_body, True)
 

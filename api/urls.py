@@ -6,6 +6,7 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
+from rest_framework.exceptions import NotFound
 
 from .views import auth, cart, catalogue, merchant, orders, wallet
 
@@ -17,7 +18,8 @@ ORDER = r"orders/(?P<number>[A-Za-z0-9-]{1,32})/"
 @csrf_exempt  # any method: a 404, never the site's CSRF failure page
 def not_found(request, path=""):
     """Any other path under /api/: a 404 in the API's error shape, not a page."""
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    detail = str(NotFound.default_detail)  # "Not found.", in DRF's own catalogue
+    return JsonResponse({"detail": detail, "code": "not_found"}, status=404)
 
 
 urlpatterns = [

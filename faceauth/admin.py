@@ -1,8 +1,20 @@
+from django.conf import settings
 from django.contrib import admin
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from config.admin import ReadOnlyAdmin
 
 from .models import FaceConsent, FaceTemplate, VerificationAttempt
+from .services.evidence import attempt_distance, distance_text
+
+
+def _distance_heading() -> str:
+    # Read when the page is drawn: the tolerance is a setting, the words per language.
+    return _("Face distance (lower is closer; a match is at most %(tolerance)s)") % {
+        "tolerance": distance_text(settings.FACEAUTH_TOLERANCE)
+    }
 
 
 @admin.register(FaceConsent)
@@ -41,7 +53,10 @@ class FaceTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(VerificationAttempt)
 class VerificationAttemptAdmin(ReadOnlyAdmin):
-    """The audit trail of face checks: counts, distances, timings; never a face."""
+    """The audit trail of face checks: counts, distances, timings; never a face.
+
+    One distance, the worst, as the payment's evidence shows it (evidence.py).
+    """
 
     list_display = [
         "public_id",
@@ -50,7 +65,7 @@ class VerificationAttemptAdmin(ReadOnlyAdmin):
         "reference",
         "status",
         "reason",
-        "best_distance",
+        "face_distance",
         "frames_processed",
         "started_at",
         "duration_seconds",
@@ -59,4 +74,40 @@ class VerificationAttemptAdmin(ReadOnlyAdmin):
     search_fields = ["user__username", "reference", "public_id"]
     list_select_related = ["user"]
     date_hierarchy = "started_at"
-    exclude = ["tracker"]
+    fields = [
+        "public_id",
+        "user",
+        "purpose",
+        "reference",
+        "status",
+        "reason",
+        "face_distance",
+        "started_at",
+        "deadline",
+        "challenge_at",
+        "decided_at",
+        "frames_received",
+        "frames_processed",
+        "faces_per_frame",
+        "liveness",
+        "timings",
+        "ip_address",
+        "user_agent",
+        "language",
+    ]
+    readonly_fields = ["public_id", "face_distance"]
+    # The tracker's working state is no record; the best distance is not the one
+    # the verdict rests on, and two distances side by side read as a contradiction.
+    exclude = ["tracker", "best_distance"]
+
+    @admin.display(description=lazy(_distance_heading, str)())
+    def face_distance(self, attempt):
+        distance = attempt_distance(attempt)
+        if distance is None:
+            return self.get_empty_value_display()
+        count = len(attempt.liveness["distances"])
+        return ngettext(
+            "%(distance)s (worst of %(count)d encoding)",
+            "%(distance)s (worst of %(count)d encodings)",
+            count,
+        ) % {"distance": distance_text(distance), "count": count}

@@ -8,8 +8,9 @@ import time
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils.translation import gettext_lazy as _
 
-from . import engine, frames
+from . import engine, frames, messages
 from .push import attempt_group
 from .selectors import attempt_open_for
 from .services.attempts import (
@@ -37,8 +38,10 @@ MAX_BAD_MESSAGES = 5
 # What the page is told when Redis or the broker is gone: nothing can be approved.
 UNAVAILABLE = {
     "state": "error",
-    "message": "Face check unavailable right now: confirm with your password or try "
-    "again in a moment.",
+    "message": _(
+        "Face check unavailable right now: confirm with your password or try "
+        "again in a moment."
+    ),
     "final": True,
 }
 # Frames over the rate are dropped; a client that keeps sending at more than twice
@@ -48,6 +51,12 @@ DROP_ALLOWANCE = 50
 # A shopper may sign out in another tab while the socket is open: the session is
 # checked again this often (a database read), and an approval checks it too.
 SESSION_CHECK_SECONDS = 1.0
+# Frames dropped as replays (sent to another attempt of the user first): the page is
+# told once they have kept coming this long with no fresh frame between (a camera
+# warming up sends a blank frame or two that an earlier check got too), then again
+# at most this often, so that it knows within 3 s why nothing happens.
+REPLAY_HINT_AFTER_SECONDS = 1.5
+REPLAY_HINT_EVERY_SECONDS = 1.0
 
 
 class AttemptConsumer(AsyncWebsocketConsumer):
@@ -59,6 +68,8 @@ class AttemptConsumer(AsyncWebsocketConsumer):
     closed = False  # the socket closed itself
     challenge = False  # the shopper is answering a cue (the last state pushed)
     replayed = 0  # frames dropped as sent to another attempt first
+    replays_since = None  # when the current run of replayed frames began (monotonic)
+    replay_hinted_at = None  # when the page was last told about replayed frames
 
     async def connect(self):
         user = self.scope.get("user")
@@ -92,7 +103,7 @@ class AttemptConsumer(AsyncWebsocketConsumer):
         await self.send_state(
             {
                 "state": "streaming",
-                "message": "Look at the camera…",
+                "message": _("Look at the camera…"),
                 "deadline": self.attempt.deadline.isoformat(),
                 "final": False,
             }
@@ -110,13 +121,16 @@ class AttemptConsumer(AsyncWebsocketConsumer):
         if self.finished:
             return
         if bytes_data is None:
-            await self.refuse("Send camera frames as binary JPEG messages.")
+            await self.refuse(_("Send camera frames as binary JPEG messages."))
             return
         if len(bytes_data) > MAX_FRAME_BYTES:
             # Never stored, never decoded: dropped here.
             self.oversize += 1
             await self.send_state(
-                {"type": "error", "message": "A frame was too large and was skipped."}
+                {
+                    "type": "error",
+                    "message": _("A frame was too large and was skipped."),
+                }
             )
             if self.oversize >= 3:
                 await self.finish(code=CLOSE_TOO_LARGE)
@@ -150,7 +164,9 @@ class AttemptConsumer(AsyncWebsocketConsumer):
                         "Attempt %s: a frame of another attempt again, dropped",
                         self.attempt.public_id,
                     )
+                await self.hint_replayed()
                 return
+            self.replays_since = None  # a fresh frame: a camera, whatever came before
             must_send = await frames.frame_put(
                 self.redis,
                 self.attempt.pk,
@@ -170,6 +186,31 @@ class AttemptConsumer(AsyncWebsocketConsumer):
             logger.exception("Attempt %s: cannot queue a frame", self.attempt.public_id)
             await self.send_state(UNAVAILABLE)
             await self.finish(code=CLOSE_UNAVAILABLE)
+
+    async def hint_replayed(self):
+        """Say why nothing happens once only replayed frames have come for
+        REPLAY_HINT_AFTER_SECONDS, and again at most every REPLAY_HINT_EVERY_SECONDS.
+        A hint, not a verdict: the attempt expires as `replayed` at its deadline."""
+        now = time.monotonic()
+        if self.replays_since is None:
+            self.replays_since = now
+        if now - self.replays_since < REPLAY_HINT_AFTER_SECONDS:
+            return
+        if (
+            self.replay_hinted_at is not None
+            and now - self.replay_hinted_at < REPLAY_HINT_EVERY_SECONDS
+        ):
+            return
+        self.replay_hinted_at = now
+        await self.send_state(
+            {
+                "state": "streaming",
+                "cue": "neutral",
+                "hint": "replayed",
+                "message": messages.HINTS["replayed"],
+                "final": False,
+            }
+        )
 
     async def still_signed_in(self) -> bool:
         """Check the session again, at most every SESSION_CHECK_SECONDS."""
@@ -202,15 +243,18 @@ class AttemptConsumer(AsyncWebsocketConsumer):
         self.finished = self.closed = True
         await self.close(code=code)
 
-    async def refuse(self, message: str):
+    async def refuse(self, message):
         self.bad_messages += 1
         await self.send_state({"type": "error", "message": message})
         if self.bad_messages >= MAX_BAD_MESSAGES:
             await self.finish(code=CLOSE_BAD_FRAMES)
 
     async def send_state(self, payload: dict):
-        payload = {"type": "state", **payload}
-        await self.send(text_data=json.dumps(payload))
+        # Lazy words (gettext_lazy) become text in the language the check was
+        # started in, as the worker's pushes are (faceauth/messages.py).
+        with messages.in_language_of(self.attempt):
+            text = json.dumps({"type": "state", **payload}, default=str)
+        await self.send(text_data=text)
 
     async def faceauth_state(self, event):
         """A hint or the verdict pushed by the task (faceauth.push.attempt_push)."""

@@ -10,11 +10,14 @@ import binascii
 import numpy as np
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import engine
 from .exceptions import FaceKeysMissing, TemplateUnreadable
 
-MISSING_KEYS_MESSAGE = (
+# English, as tests compare it; translated where it is raised.
+MISSING_KEYS_MESSAGE = gettext_noop(
     "Face payment is not available: the server has no face template key configured."
 )
 
@@ -23,13 +26,15 @@ def keyring() -> MultiFernet:
     """Return the configured keys, newest first; raise FaceKeysMissing if none work."""
     keys = [key.strip() for key in settings.FACEAUTH_KEYS if key.strip()]
     if not keys:
-        raise FaceKeysMissing(MISSING_KEYS_MESSAGE)
+        raise FaceKeysMissing(_(MISSING_KEYS_MESSAGE))
     try:
         return MultiFernet([Fernet(key) for key in keys])
     except (ValueError, binascii.Error) as error:
         raise FaceKeysMissing(
-            "Face payment is not available: a FACEAUTH_KEYS entry is not a valid "
-            "Fernet key."
+            _(
+                "Face payment is not available: a FACEAUTH_KEYS entry is not a valid "
+                "Fernet key."
+            )
         ) from error
 
 
@@ -47,11 +52,13 @@ def decrypt_encoding(token: bytes) -> np.ndarray:
         raw = keyring().decrypt(bytes(token))
     except InvalidToken as error:
         raise TemplateUnreadable(
-            "Your face template cannot be read with this server's keys; "
-            "pay with your password, or set up face payment again."
+            _(
+                "Your face template cannot be read with this server's keys; "
+                "pay with your password, or set up face payment again."
+            )
         ) from error
     if len(raw) != engine.ENCODING_SIZE * engine.ENCODING_DTYPE.itemsize:
-        raise TemplateUnreadable("A stored face template is damaged.")
+        raise TemplateUnreadable(_("A stored face template is damaged."))
     return np.frombuffer(raw, dtype=engine.ENCODING_DTYPE).copy()
 
 
@@ -60,7 +67,7 @@ def reencrypt(token: bytes) -> bytes:
     try:
         return keyring().rotate(bytes(token))
     except InvalidToken as error:
-        raise TemplateUnreadable("A stored face template matches no key.") from error
+        raise TemplateUnreadable(_("A stored face template matches no key.")) from error
 
 
 def generate_key() -> str:

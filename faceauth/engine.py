@@ -4,7 +4,8 @@ Small functions on numpy arrays (RGB, uint8, shape ``(height, width, 3)``):
 decode a frame safely, find faces, compute the 128-d encoding, compare encodings,
 and measure the landmarks liveness needs. Boxes are ``(top, right, bottom, left)``
 in the pixel coordinates of the image they were found in, like face_recognition's.
-Nothing here touches the database, the network or Django.
+Nothing here touches the database or the network; of Django, only the words for a
+refused picture are marked for translation (lazily: read in the active language).
 """
 
 import io
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 with warnings.catch_warnings():
@@ -72,16 +74,16 @@ class Reason(StrEnum):
 
 
 REASON_MESSAGES = {
-    Reason.EMPTY: "The image is empty.",
-    Reason.TOO_LARGE: "The image file is too large.",
-    Reason.UNSUPPORTED_FORMAT: "Use a JPEG, PNG or WebP image.",
-    Reason.TOO_MANY_PIXELS: "The image has too many pixels.",
-    Reason.UNREADABLE: "The image could not be read.",
-    Reason.NO_FACE: "No face was found.",
-    Reason.SEVERAL_FACES: "More than one face is visible: only yours should be.",
-    Reason.FACE_CUT_OFF: "Your face is cut off by the edge: centre it.",
-    Reason.FACE_TOO_SMALL: "Your face is too small: move closer.",
-    Reason.BLURRY: "The picture is blurry: hold still.",
+    Reason.EMPTY: _("The image is empty."),
+    Reason.TOO_LARGE: _("The image file is too large."),
+    Reason.UNSUPPORTED_FORMAT: _("Use a JPEG, PNG or WebP image."),
+    Reason.TOO_MANY_PIXELS: _("The image has too many pixels."),
+    Reason.UNREADABLE: _("The image could not be read."),
+    Reason.NO_FACE: _("No face was found."),
+    Reason.SEVERAL_FACES: _("More than one face is visible: only yours should be."),
+    Reason.FACE_CUT_OFF: _("Your face is cut off by the edge: centre it."),
+    Reason.FACE_TOO_SMALL: _("Your face is too small: move closer."),
+    Reason.BLURRY: _("The picture is blurry: hold still."),
 }
 
 
@@ -95,7 +97,8 @@ class FrameRejected(Exception):
 
     @property
     def message(self) -> str:
-        return REASON_MESSAGES[self.reason]
+        """What to tell the user, in the active language."""
+        return str(REASON_MESSAGES[self.reason])
 
 
 Box = tuple[int, int, int, int]

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import throttle
 from accounts.exceptions import TooManyAttempts
@@ -11,9 +13,11 @@ IMAGE_TYPES = "image/jpeg,image/png,image/webp"
 
 class ConsentForm(forms.Form):
     agree = forms.BooleanField(
-        label="I agree to SmilePay storing encrypted face templates to confirm my "
-        "payments, as described above.",
-        error_messages={"required": "Tick the box to agree, or go back."},
+        label=gettext_lazy(
+            "I agree to SmilePay storing encrypted face templates to confirm my "
+            "payments, as described above."
+        ),
+        error_messages={"required": gettext_lazy("Tick the box to agree, or go back.")},
     )
 
 
@@ -21,7 +25,7 @@ class PasswordConfirmForm(forms.Form):
     """The account password again, before a face can be enrolled on this account."""
 
     password = forms.CharField(
-        label="Your account password",
+        label=gettext_lazy("Your account password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -40,7 +44,7 @@ class PasswordConfirmForm(forms.Form):
             raise forms.ValidationError(str(refused), code="throttled") from None
         if not right:
             raise forms.ValidationError(
-                "That password is not right.", code="password_incorrect"
+                _("That password is not right."), code="password_incorrect"
             )
         return password
 
@@ -64,23 +68,31 @@ class EnrollForm(forms.Form):
     static/js/face-enrol.js sends as `frames` files."""
 
     photo = MultipleFileField(
-        label="Photo of your face",
+        label=gettext_lazy("Photo of your face"),
         required=False,
         widget=MultipleImageInput(attrs={"accept": IMAGE_TYPES}),
-        help_text="One to five clear photos, facing the camera, only you in them.",
+        help_text=gettext_lazy(
+            "One to five clear photos, facing the camera, only you in them."
+        ),
     )
 
     def clean(self):
         files = self.files.getlist("frames") or self.files.getlist("photo")
         if not files:
-            raise forms.ValidationError("Choose a photo of your face.")
+            raise forms.ValidationError(_("Choose a photo of your face."))
         if len(files) > ENROL_MAX_IMAGES:
-            raise forms.ValidationError(f"Send at most {ENROL_MAX_IMAGES} pictures.")
+            raise forms.ValidationError(
+                _("Send at most %(count)d pictures.") % {"count": ENROL_MAX_IMAGES}
+            )
         for upload in files:
             if upload.size > engine.PHOTO_MAX_BYTES:
                 raise forms.ValidationError(
-                    f"{upload.name} is larger than "
-                    f"{engine.PHOTO_MAX_BYTES // (1024 * 1024)} MB."
+                    # Translators: a file name, then its largest size in megabytes.
+                    _("%(name)s is larger than %(megabytes)d MB.")
+                    % {
+                        "name": upload.name,
+                        "megabytes": engine.PHOTO_MAX_BYTES // (1024 * 1024),
+                    }
                 )
         self.cleaned_data["images"] = [upload.read() for upload in files]
         self.cleaned_data["from_webcam"] = bool(self.files.getlist("frames"))

@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -116,7 +117,7 @@ class FaceEnrollView(LoginRequiredMixin, NextUrlMixin, FormView):
                 return JsonResponse(
                     {
                         "ok": False,
-                        "message": "Confirm your password first, then try again.",
+                        "message": _("Confirm your password first, then try again."),
                     },
                     status=403,
                 )
@@ -130,7 +131,7 @@ class FaceEnrollView(LoginRequiredMixin, NextUrlMixin, FormView):
     def form_valid(self, form):
         user = self.request.user
         if not throttle.allow(f"enrol:{user.pk}", ENROLMENTS_PER_HOUR, 3600):
-            return self.refuse(form, "Too many enrolments in the last hour.")
+            return self.refuse(form, _("Too many enrolments in the last hour."))
         source = (
             FaceTemplate.Source.WEBCAM
             if form.cleaned_data["from_webcam"]
@@ -142,7 +143,7 @@ class FaceEnrollView(LoginRequiredMixin, NextUrlMixin, FormView):
             return redirect(_with_next(reverse("faceauth:consent"), self.next_url()))
         except FaceAuthError as error:
             return self.refuse(form, str(error))
-        message = "Face payment is set up. You can now pay with a smile."
+        message = _("Face payment is set up. You can now pay with a smile.")
         target = self.next_url() or reverse("faceauth:settings")
         messages.success(self.request, message)
         if self.wants_json():
@@ -151,7 +152,9 @@ class FaceEnrollView(LoginRequiredMixin, NextUrlMixin, FormView):
 
     def form_invalid(self, form):
         if self.wants_json():
-            errors = [str(e) for e in form.non_field_errors()] or ["Invalid pictures."]
+            errors = [str(e) for e in form.non_field_errors()] or [
+                _("Invalid pictures.")
+            ]
             return JsonResponse({"ok": False, "message": errors[0]}, status=400)
         return super().form_invalid(form)
 
@@ -180,7 +183,7 @@ class FaceEnrollCheckView(LoginRequiredMixin, View):
     def post(self, request):
         if not throttle.allow(f"enrol-check:{request.user.pk}", CHECKS_PER_MINUTE, 60):
             return JsonResponse(
-                {"ok": False, "reason": "rate_limited", "message": "Slow down."},
+                {"ok": False, "reason": "rate_limited", "message": _("Slow down.")},
                 status=429,
             )
         try:
@@ -192,7 +195,7 @@ class FaceEnrollCheckView(LoginRequiredMixin, View):
         return JsonResponse(
             {
                 "ok": True,
-                "message": "Good: hold still.",
+                "message": _("Good: hold still."),
                 "box": {"top": top, "right": right, "bottom": bottom, "left": left},
             }
         )
@@ -206,11 +209,13 @@ class FaceForgetView(LoginRequiredMixin, View):
         if deleted:
             messages.success(
                 request,
-                "Your face templates were deleted. Pay with your password, or set up "
-                "face payment again at any time.",
+                _(
+                    "Your face templates were deleted. Pay with your password, or "
+                    "set up face payment again at any time."
+                ),
             )
         else:
-            messages.info(request, "There was no face data to delete.")
+            messages.info(request, _("There was no face data to delete."))
         return redirect("faceauth:settings")
 
 
@@ -220,7 +225,7 @@ class AttemptStatusView(LoginRequiredMixin, View):
     def get(self, request, attempt_id):
         attempt = attempt_of(user=request.user, public_id=attempt_id)
         if attempt is None:
-            return JsonResponse({"message": "No such face check."}, status=404)
+            return JsonResponse({"message": _("No such face check.")}, status=404)
         if attempt_expire_if_overdue(attempt):
             attempt.refresh_from_db()
         return JsonResponse(attempt_state(attempt))

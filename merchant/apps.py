@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MerchantConfig(AppConfig):
     name = "merchant"
-    verbose_name = "Merchant dashboard"
+    verbose_name = _("Merchant dashboard")

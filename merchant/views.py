@@ -6,8 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -15,6 +16,7 @@ from payments.exceptions import PaymentError
 from payments.services import order_line_cancel_and_refund
 from shop.exceptions import ShopError
 from shop.models import OrderLine
+from shop.money import format_money
 from shop.selectors import merchant_line_get, merchant_sales_by_day, merchants_of
 from shop.services import order_line_ship
 
@@ -33,7 +35,7 @@ class MerchantStaffMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         self.merchants = list(merchants_of(user=request.user))
         if not self.merchants:
-            raise PermissionDenied("This page is for a shop's staff.")
+            raise PermissionDenied(_("This page is for a shop's staff."))
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -64,7 +66,7 @@ class DashboardView(MerchantStaffMixin, TemplateView):
         return super().get_context_data(
             merchants=self.merchants,
             chart=mark_safe(sales_chart_svg(days)),  # built from numbers and dates
-            sales_total=sum((amount for _, amount in days), start=0),
+            sales_total=sum((amount for _day, amount in days), start=0),
             rates=face_rates(merchants=self.merchants),
             recent=[(order, _their_amount(order)) for order in recent],
             to_ship=to_ship,
@@ -102,27 +104,33 @@ class _Echo:
 
 def _csv_response(orders):
     writer = csv.writer(_Echo())
+    # Not translated: the header and the codes below (status, paid_by) are read by
+    # spreadsheets and scripts, so they stay the same English names in every language.
+    # Only the `lines` cell is words, in the merchant's language.
     header = ["order", "placed", "customer", "status", "paid_by", "lines", "amount"]
+    language = translation.get_language()
 
     def rows():
         yield writer.writerow(header)
-        for order in orders.iterator(chunk_size=500):
-            payment = getattr(order, "payment", None)
-            lines = "; ".join(
-                f"{line.quantity} x {line.title} ({line.fulfilment_label})"
-                for line in order.merchant_lines
-            )
-            yield writer.writerow(
-                [
-                    order.number,
-                    timezone.localtime(order.created_at).strftime("%Y-%m-%d %H:%M"),
-                    _safe_cell(order.user.username),
-                    order.status,
-                    payment.method if payment else "",
-                    _safe_cell(lines),
-                    f"{_their_amount(order):.2f}",
-                ]
-            )
+        # Written while the response streams, after the view has returned.
+        with translation.override(language):
+            for order in orders.iterator(chunk_size=500):
+                payment = getattr(order, "payment", None)
+                lines = "; ".join(
+                    f"{line.quantity} x {line.title} ({line.fulfilment_label})"
+                    for line in order.merchant_lines
+                )
+                yield writer.writerow(
+                    [
+                        order.number,
+                        timezone.localtime(order.created_at).strftime("%Y-%m-%d %H:%M"),
+                        _safe_cell(order.user.username),
+                        order.status,
+                        payment.method if payment else "",
+                        _safe_cell(lines),
+                        f"{_their_amount(order):.2f}",
+                    ]
+                )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
@@ -145,7 +153,7 @@ class OrderDetailView(MerchantStaffMixin, TemplateView):
             .first()
         )
         if order is None:
-            raise Http404("No such order for your shop.")
+            raise Http404(_("No such order for your shop."))
         payment = getattr(order, "payment", None)
         return super().get_context_data(
             order=order,
@@ -160,7 +168,7 @@ class _LineActionView(MerchantStaffMixin, View):
         try:
             line = merchant_line_get(merchants=self.merchants, pk=pk)
         except OrderLine.DoesNotExist:
-            raise Http404("No such line for your shop.") from None
+            raise Http404(_("No such line for your shop.")) from None
         try:
             message = self.act(line)
         except (ShopError, PaymentError) as exc:
@@ -176,13 +184,21 @@ class _LineActionView(MerchantStaffMixin, View):
 class LineShipView(_LineActionView):
     def act(self, line):
         order_line_ship(line=line)
-        return f"Shipped: {line.quantity} × {line.title}."
+        # Translators: e.g. "Shipped: 2 × Tea mug."
+        return _("Shipped: %(quantity)s × %(title)s.") % {
+            "quantity": line.quantity,
+            "title": line.title,
+        }
 
 
 class LineCancelView(_LineActionView):
     def act(self, line):
         order_line_cancel_and_refund(line=line)
-        return (
-            f"Cancelled: {line.quantity} × {line.title}. ¥{line.line_total} went "
-            "back to the customer's wallet and the stock is back on the shelf."
-        )
+        return _(
+            "Cancelled: %(quantity)s × %(title)s. %(amount)s went back to the "
+            "customer's wallet and the stock is back on the shelf."
+        ) % {
+            "quantity": line.quantity,
+            "title": line.title,
+            "amount": format_money(line.line_total),
+        }

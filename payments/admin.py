@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from config.admin import ReadOnlyAdmin
 
@@ -62,18 +65,15 @@ class PaymentAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ["confirmation"]
 
-    @admin.display(description="How it was confirmed")
+    @admin.display(description=_("How it was confirmed"))
     def confirmation(self, payment):
-        evidence = payment.evidence or {}
         if payment.method != Payment.Method.FACE:
             return payment.get_method_display() or "—"
-        if evidence.get("answered_on_cue"):
-            live = "answered " + ", ".join(evidence.get("cues", [])) + " on cue"
-        elif evidence.get("smiled_on_cue"):
-            live = "smiled on cue"
-        else:
-            live = "no move recorded"
-        return (
-            f"Approved by face: distance {evidence.get('distance')}, {live}, "
-            f"{evidence.get('seconds')} s (attempt {evidence.get('attempt')})"
-        )
+        # The words and the distance of the merchant's order page, from one template.
+        evidence = payment.evidence or {}
+        shown = render_to_string("payments/_face_evidence.html", {"evidence": evidence})
+        if not evidence.get("attempt"):
+            return shown
+        # Translators: the id of the face check (verification attempt) in the admin.
+        attempt = _("Attempt %(attempt)s") % {"attempt": evidence["attempt"]}
+        return format_html("{}<p>{}</p>", shown, attempt)

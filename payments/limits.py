@@ -11,6 +11,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shop.money import format_money_round
 
 from .selectors import face_paid_total_on
 
@@ -31,11 +34,6 @@ class FaceLimit:
     paid_by_face_today: Decimal
 
 
-def yuan(amount: Decimal) -> str:
-    """Show an amount as `¥1,000`, or `¥1,000.50` when it has cents."""
-    return "¥" + f"{amount:,.2f}".removesuffix(".00")
-
-
 def face_limit_decide(
     *, amount: Decimal, paid_today: Decimal, max_amount: Decimal, daily_max: Decimal
 ) -> FaceLimit:
@@ -49,24 +47,32 @@ def face_limit_decide(
         return FaceLimit(
             allowed=False,
             code=ORDER_OVER_FACE_LIMIT,
-            message=(
-                f"Face payment is for orders up to {yuan(max_amount)}. "
-                "Confirm with your password."
-            ),
+            message=_(
+                "Face payment is for orders up to %(max)s. Confirm with your password."
+            )
+            % {"max": format_money_round(max_amount)},
             **limits,
         )
     if paid_today + amount > daily_max:
         # Nothing paid yet means this order alone is over the day's limit.
-        spent = (
-            f"You have paid {yuan(paid_today)} by face today; the daily limit is "
-            f"{yuan(daily_max)}."
+        message = (
+            _(
+                "You have paid %(paid)s by face today; the daily limit is %(max)s. "
+                "Confirm with your password."
+            )
             if paid_today
-            else f"Face payment is for up to {yuan(daily_max)} a day."
+            else _(
+                "Face payment is for up to %(max)s a day. Confirm with your password."
+            )
         )
         return FaceLimit(
             allowed=False,
             code=DAILY_FACE_LIMIT,
-            message=f"{spent} Confirm with your password.",
+            message=message
+            % {
+                "paid": format_money_round(paid_today),
+                "max": format_money_round(daily_max),
+            },
             **limits,
         )
     return FaceLimit(allowed=True, code="", message="", **limits)

@@ -3,6 +3,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from shop.models import Merchant, Order
 
@@ -11,19 +13,20 @@ class Wallet(models.Model):
     """An Alipay-style balance; it only ever moves through ledger entries."""
 
     class Kind(models.TextChoices):
-        SHOPPER = "shopper", "Shopper"
-        MERCHANT = "merchant", "Merchant"
+        SHOPPER = "shopper", pgettext_lazy("wallet kind", "Shopper")
+        MERCHANT = "merchant", pgettext_lazy("wallet kind", "Merchant")
         # Money entering or leaving the marketplace (top-ups, withdrawals): the one
         # account that may go negative, so every other balance is backed.
-        SYSTEM = "system", "System"
+        SYSTEM = "system", pgettext_lazy("wallet kind", "System")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="wallet",
         null=True,
         blank=True,
+        verbose_name=_("user"),
     )
     merchant = models.OneToOneField(
         Merchant,
@@ -31,12 +34,19 @@ class Wallet(models.Model):
         related_name="wallet",
         null=True,
         blank=True,
+        verbose_name=_("merchant"),
     )
-    name = models.CharField(max_length=64, blank=True, unique=True, null=True)
-    balance = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(
+        _("name"), max_length=64, blank=True, unique=True, null=True
+    )
+    balance = models.DecimalField(
+        _("balance"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("wallet")
+        verbose_name_plural = _("wallets")
         constraints = [
             models.CheckConstraint(
                 condition=Q(balance__gte=0) | Q(kind="system"),
@@ -54,32 +64,37 @@ class Wallet(models.Model):
 
     def __str__(self):
         if self.kind == self.Kind.SHOPPER:
-            return f"Wallet of {self.user}"
+            # Translators: in the admin; %(owner)s is a username or a shop's name.
+            return gettext("Wallet of %(owner)s") % {"owner": self.user}
         if self.kind == self.Kind.MERCHANT:
-            return f"Wallet of {self.merchant}"
-        return f"System wallet {self.name}"
+            return gettext("Wallet of %(owner)s") % {"owner": self.merchant}
+        return gettext("System wallet %(name)s") % {"name": self.name}
 
 
 class Transfer(models.Model):
     """One movement of money: ledger entries that sum to zero."""
 
     class Kind(models.TextChoices):
-        TOPUP = "topup", "Top-up"
-        PAYMENT = "payment", "Payment"
-        REFUND = "refund", "Refund"
+        TOPUP = "topup", pgettext_lazy("transfer kind", "Top-up")
+        PAYMENT = "payment", pgettext_lazy("transfer kind", "Payment")
+        REFUND = "refund", pgettext_lazy("transfer kind", "Refund")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     payment = models.ForeignKey(
         "Payment",
         on_delete=models.PROTECT,
         related_name="transfers",
         null=True,
         blank=True,
+        verbose_name=_("payment"),
     )
-    memo = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Written once, in English, as a record (the wallet page shows it as it is).
+    memo = models.CharField(_("memo"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-created_at", "-pk"]
         constraints = [
             # However often an approval arrives, a payment moves money once.
@@ -96,16 +111,27 @@ class Transfer(models.Model):
 
 class LedgerEntry(models.Model):
     transfer = models.ForeignKey(
-        Transfer, on_delete=models.PROTECT, related_name="entries"
+        Transfer,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("transfer"),
     )
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    balance_after = models.DecimalField(max_digits=14, decimal_places=2)
-    created_at = models.DateTimeField(auto_now_add=True)
+    wallet = models.ForeignKey(
+        Wallet,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("wallet"),
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    balance_after = models.DecimalField(
+        _("balance after"), max_digits=14, decimal_places=2
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name_plural = "ledger entries"
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(amount=0), name="ledgerentry_amount_ne_0"
@@ -118,11 +144,14 @@ class LedgerEntry(models.Model):
 
 class Payment(models.Model):
     class Status(models.TextChoices):
-        AWAITING_CONFIRMATION = "awaiting_confirmation", "Awaiting confirmation"
-        APPROVED = "approved", "Approved"
-        DECLINED = "declined", "Declined"
-        EXPIRED = "expired", "Expired"
-        CANCELLED = "cancelled", "Cancelled"
+        AWAITING_CONFIRMATION = (
+            "awaiting_confirmation",
+            pgettext_lazy("payment status", "Awaiting confirmation"),
+        )
+        APPROVED = "approved", pgettext_lazy("payment status", "Approved")
+        DECLINED = "declined", pgettext_lazy("payment status", "Declined")
+        EXPIRED = "expired", pgettext_lazy("payment status", "Expired")
+        CANCELLED = "cancelled", pgettext_lazy("payment status", "Cancelled")
 
     TRANSITIONS = {
         Status.AWAITING_CONFIRMATION: {
@@ -138,26 +167,36 @@ class Payment(models.Model):
     }
 
     class Method(models.TextChoices):
-        PASSWORD = "password", "Password"
-        FACE = "face", "Face"
+        PASSWORD = "password", pgettext_lazy("payment method", "Password")
+        FACE = "face", pgettext_lazy("payment method", "Face")
 
     order = models.OneToOneField(
-        Order, on_delete=models.PROTECT, related_name="payment"
+        Order, on_delete=models.PROTECT, related_name="payment", verbose_name=_("order")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("user"),
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     status = models.CharField(
-        max_length=32, choices=Status.choices, default=Status.AWAITING_CONFIRMATION
+        _("status"),
+        max_length=32,
+        choices=Status.choices,
+        default=Status.AWAITING_CONFIRMATION,
     )
-    method = models.CharField(max_length=16, choices=Method.choices, blank=True)
-    evidence = models.JSONField(default=dict, blank=True)
-    deadline = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    method = models.CharField(
+        _("method"), max_length=16, choices=Method.choices, blank=True
+    )
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    deadline = models.DateTimeField(_("deadline"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "deadline"])]
         constraints = [
@@ -167,8 +206,22 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"Payment for {self.order.number}"
+        return gettext("Payment for %(number)s") % {"number": self.order.number}
 
     @property
     def is_open(self):
         return self.status == self.Status.AWAITING_CONFIRMATION
+
+    # What the shopper reads of the status: plain words. Merchants and the admin
+    # read the status's own label ("Approved").
+    SHOPPER_STATUS_LABELS = {
+        Status.AWAITING_CONFIRMATION: Status.AWAITING_CONFIRMATION.label,
+        Status.APPROVED: pgettext_lazy("payment status", "Paid"),
+        Status.DECLINED: Status.DECLINED.label,
+        Status.EXPIRED: Status.EXPIRED.label,
+        Status.CANCELLED: Status.CANCELLED.label,
+    }
+
+    @property
+    def shopper_status_label(self) -> str:
+        return self.SHOPPER_STATUS_LABELS[self.status]

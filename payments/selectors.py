@@ -22,7 +22,9 @@ def order_with_payment_for_user(*, user, number):
 
 
 def ledger_for_wallet(*, wallet, limit=50):
-    return LedgerEntry.objects.filter(wallet=wallet).select_related("transfer")[:limit]
+    return LedgerEntry.objects.filter(wallet=wallet).select_related(
+        "transfer__payment__order"
+    )[:limit]
 
 
 def face_paid_total_on(*, user, day: date, exclude=None) -> Decimal:

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import throttle
 from accounts.exceptions import TooManyAttempts
@@ -38,7 +40,7 @@ from .exceptions import (
     UnbalancedTransfer,
     WrongPassword,
 )
-from .limits import face_limit_for, yuan
+from .limits import face_limit_for
 from .models import LedgerEntry, Payment, Transfer, Wallet
 
 logger = logging.getLogger(__name__)
@@ -55,9 +57,13 @@ def money(value) -> Decimal:
         # quantize() raises for numbers too long to hold in cents (e.g. 1e30).
         in_cents = amount.is_finite() and amount == amount.quantize(CENT)
     except (InvalidOperation, ValueError):
-        raise InvalidAmount(f"“{value}” is not an amount of money.") from None
+        raise InvalidAmount(
+            _("“%(value)s” is not an amount of money.") % {"value": value}
+        ) from None
     if not in_cents or amount <= 0:
-        raise InvalidAmount(f"“{value}” is not a positive amount in cents.")
+        raise InvalidAmount(
+            _("“%(value)s” is not a positive amount in cents.") % {"value": value}
+        )
     return amount
 
 
@@ -91,8 +97,8 @@ def transfer_post(
 ) -> Transfer:
     """Move money between wallets as one balanced set of ledger entries."""
     entries = [(wallet, amount) for wallet, amount in entries if amount]
-    if not entries or sum(amount for _, amount in entries) != 0:
-        raise UnbalancedTransfer("Ledger entries must sum to zero.")
+    if not entries or sum(amount for _wallet, amount in entries) != 0:
+        raise UnbalancedTransfer(_("Ledger entries must sum to zero."))
     transfer = Transfer.objects.create(kind=kind, payment=payment, memo=memo)
     # One fixed order of row locks, so two transfers never deadlock.
     for wallet, amount in sorted(entries, key=lambda entry: entry[0].pk):
@@ -101,8 +107,10 @@ def transfer_post(
             rows = rows.filter(balance__gte=-amount)
         if not rows.update(balance=F("balance") + amount):
             raise InsufficientFunds(
-                "Your wallet balance is too low for this payment. "
-                "Top up your wallet, then confirm again."
+                _(
+                    "Your wallet balance is too low for this payment. "
+                    "Top up your wallet, then confirm again."
+                )
             )
         balance = Wallet.objects.filter(pk=wallet.pk).values_list("balance", flat=True)[
             0
@@ -117,7 +125,9 @@ def wallet_topup(*, user, amount, memo="Top-up") -> Transfer:
     """Credit a shopper's wallet with money from outside the marketplace."""
     amount = money(amount)
     if amount > MAX_TOPUP:
-        raise InvalidAmount(f"A single top-up is at most {MAX_TOPUP}.")
+        raise InvalidAmount(
+            _("A single top-up is at most %(max)s.") % {"max": MAX_TOPUP}
+        )
     transfer = transfer_post(
         kind=Transfer.Kind.TOPUP,
         entries=[(wallet_system(), -amount), (wallet_for_user(user=user), amount)],
@@ -144,16 +154,21 @@ def checkout_place(
         if existing is not None:
             return existing, False
         if not lines:
-            raise CartEmpty("Your cart is empty.")
+            raise CartEmpty(_("Your cart is empty."))
         if current_key != checkout_key:
             raise CheckoutStale(
-                "Your cart changed since you reviewed it. Please review your order again."
+                _(
+                    "Your cart changed since you reviewed it. "
+                    "Please review your order again."
+                )
             )
         total = sum((line.line_total for line in lines), Decimal("0"))
         if expected_total != total:
             raise CheckoutStale(
-                "The total you confirmed no longer matches your cart. "
-                "Please review your order again."
+                _(
+                    "The total you confirmed no longer matches your cart. "
+                    "Please review your order again."
+                )
             )
         order = order_create(
             user=user, lines=lines, shipping=shipping, idempotency_key=checkout_key
@@ -172,6 +187,16 @@ def checkout_place(
 # Payment transitions -------------------------------------------------------------
 
 
+# Why a payment cannot be confirmed: a whole sentence for each decided status.
+PAYMENT_IS = {
+    Payment.Status.APPROVED: gettext_lazy("This payment is approved."),
+    Payment.Status.DECLINED: gettext_lazy("This payment is declined."),
+    Payment.Status.EXPIRED: gettext_lazy("This payment is expired."),
+    Payment.Status.CANCELLED: gettext_lazy("This payment is cancelled."),
+}
+PAYMENT_TIME_RAN_OUT = gettext_lazy("This payment's time to confirm has run out.")
+
+
 def _payment_transition(*, payment, to, **fields) -> Payment:
     """Move an open payment to `to`; a decided or late payment raises PaymentNotOpen."""
     now = timezone.now()
@@ -184,11 +209,7 @@ def _payment_transition(*, payment, to, **fields) -> Payment:
         rows = rows.filter(deadline__lte=now)
     if not rows.update(status=to, decided_at=now, **fields):
         payment.refresh_from_db()
-        raise PaymentNotOpen(
-            f"This payment is {payment.get_status_display().lower()}"
-            if not payment.is_open
-            else "This payment's time to confirm has run out."
-        )
+        raise PaymentNotOpen(str(PAYMENT_IS.get(payment.status, PAYMENT_TIME_RAN_OUT)))
     # A fresh object: if the caller's transaction rolls back, its own copy is still true.
     return Payment.objects.select_related("order", "user").get(pk=payment.pk)
 
@@ -252,16 +273,18 @@ def _face_limit_enforce_locked(*, payment, wallets) -> None:
 def payment_confirm_with_password(*, payment, user, password) -> Payment:
     """Approve `user`'s own payment after they re-entered their account password."""
     if payment.user_id != user.pk:
-        raise PaymentNotOpen("This payment is not yours to confirm.")
+        raise PaymentNotOpen(_("This payment is not yours to confirm."))
     if not payment.is_open:
-        raise PaymentNotOpen(f"This payment is {payment.get_status_display().lower()}.")
+        raise PaymentNotOpen(str(PAYMENT_IS[payment.status]))
     # The account's password is guessed here as at the login form: one count for both,
     # so a stolen session cannot try passwords at checkout instead.
     try:
         right = throttle.password_check(user=user, password=password or "")
     except TooManyAttempts as exc:
         raise PasswordLocked(
-            f"{exc} Nothing was charged.", retry_after=exc.retry_after
+            # Translators: %(reason)s says how long to wait, a sentence of its own.
+            _("%(reason)s Nothing was charged.") % {"reason": exc},
+            retry_after=exc.retry_after,
         ) from exc
     if not right:
         logger.warning(
@@ -270,9 +293,14 @@ def payment_confirm_with_password(*, payment, user, password) -> Payment:
         left = throttle.password_tries_left(user=user)
         minutes = throttle.limit_get("login_username").lockout // 60
         raise WrongPassword(
-            "That password is not right. Nothing was charged. "
-            f"{left} {'try' if left == 1 else 'tries'} left before your account "
-            f"is locked for {minutes} minutes."
+            ngettext(
+                "That password is not right. Nothing was charged. %(left)d try left "
+                "before your account is locked for %(minutes)d minutes.",
+                "That password is not right. Nothing was charged. %(left)d tries left "
+                "before your account is locked for %(minutes)d minutes.",
+                left,
+            )
+            % {"left": left, "minutes": minutes}
         )
     return payment_approve(
         payment=payment,
@@ -291,12 +319,12 @@ def payment_face_start(
     never starts for a payment that could not be approved.
     """
     if payment.user_id != user.pk or not payment.is_open:
-        raise PaymentNotOpen("This payment is no longer waiting for confirmation.")
+        raise PaymentNotOpen(_("This payment is no longer waiting for confirmation."))
     if payment.deadline <= timezone.now():
-        raise PaymentNotOpen("This payment's time to confirm has run out.")
+        raise PaymentNotOpen(str(PAYMENT_TIME_RAN_OUT))
     if wallet_for_user(user=user).balance < payment.amount:
         raise InsufficientFunds(
-            "Your wallet holds less than this order's total: top it up first."
+            _("Your wallet holds less than this order's total: top it up first.")
         )
     _face_limit_enforce(payment=payment)
     return attempt_start(
@@ -337,10 +365,10 @@ def payment_confirm_with_face(*, attempt) -> Payment | None:
             "limits %s an order and %s a day); left open for the password",
             payment.order.number,
             exc.limit.code,
-            yuan(payment.amount),
-            yuan(exc.limit.paid_by_face_today),
-            yuan(exc.limit.max_amount),
-            yuan(exc.limit.daily_max_amount),
+            payment.amount,
+            exc.limit.paid_by_face_today,
+            exc.limit.max_amount,
+            exc.limit.daily_max_amount,
         )
         return None
     except PaymentError as exc:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -47,7 +48,7 @@ class CheckoutView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not CartSession(request).lines():
-            messages.info(request, "Your cart is empty.")
+            messages.info(request, _("Your cart is empty."))
             return redirect("shop:cart")
         return super().dispatch(request, *args, **kwargs)
 
@@ -70,7 +71,7 @@ class CheckoutReviewView(LoginRequiredMixin, TemplateView):
         cart = CartSession(request)
         lines = cart.lines()
         if not lines:
-            messages.info(request, "Your cart is empty.")
+            messages.info(request, _("Your cart is empty."))
             return redirect("shop:cart")
         shipping = cart.shipping()
         if shipping is None:
@@ -102,7 +103,7 @@ class CheckoutPlaceView(LoginRequiredMixin, View):
         if not form.is_valid() or shipping is None:
             messages.error(
                 request,
-                "Something was missing from your order. Please review it again.",
+                _("Something was missing from your order. Please review it again."),
             )
             return redirect(
                 "payments:checkout_review" if shipping else "payments:checkout"
@@ -120,7 +121,8 @@ class CheckoutPlaceView(LoginRequiredMixin, View):
         if created:
             messages.success(
                 request,
-                f"Order {order.number} placed. Confirm the payment to complete it.",
+                _("Order %(number)s placed. Confirm the payment to complete it.")
+                % {"number": order.number},
             )
         return redirect(order)
 
@@ -213,14 +215,19 @@ class OrderConfirmPasswordView(_PaymentActionView):
             password=form.cleaned_data["password"] if form.is_valid() else "",
         )
         messages.success(
-            request, f"Payment confirmed. Order {payment.order.number} is paid."
+            request,
+            _("Payment confirmed. Order %(number)s is paid.")
+            % {"number": payment.order.number},
         )
 
 
 class OrderCancelView(_PaymentActionView):
     def act(self, request, payment):
         payment_cancel(payment=payment)
-        messages.success(request, f"Order {payment.order.number} is cancelled.")
+        messages.success(
+            request,
+            _("Order %(number)s is cancelled.") % {"number": payment.order.number},
+        )
 
 
 class OrderPayWithFaceView(LoginRequiredMixin, View):
@@ -237,7 +244,7 @@ class OrderPayWithFaceView(LoginRequiredMixin, View):
             )
         except NotEnrolled:
             messages.info(
-                request, "Set up face payment first: it takes a minute, once."
+                request, _("Set up face payment first: it takes a minute, once.")
             )
             enrol = reverse("faceauth:enrol")
             return redirect(

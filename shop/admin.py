@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Cart, CartItem, Category, Merchant, Order, OrderLine, Product
 
@@ -10,7 +11,7 @@ class MerchantAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["staff"]
 
-    @admin.display(description="Products")
+    @admin.display(description=_("Products"))
     def product_count(self, obj):
         return obj.products.count()
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from .exceptions import OutOfStock, ProductUnavailable
 from .models import Cart, CartItem, Product
@@ -30,9 +31,13 @@ class CartLine:
 
 def _check_quantity(product, quantity):
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise ProductUnavailable(f"Choose a quantity between 1 and {MAX_QUANTITY}.")
+        raise ProductUnavailable(
+            _("Choose a quantity between 1 and %(max)d.") % {"max": MAX_QUANTITY}
+        )
     if not product.active:
-        raise ProductUnavailable(f"“{product.title}” is no longer for sale.")
+        raise ProductUnavailable(
+            _("“%(title)s” is no longer for sale.") % {"title": product.title}
+        )
     if quantity > product.stock:
         raise OutOfStock(product, product.stock)
 

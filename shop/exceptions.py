@@ -1,3 +1,6 @@
+from django.utils.translation import gettext, ngettext
+
+
 class ShopError(Exception):
     """Base of the shop's domain errors; `str()` is safe to show the shopper."""
 
@@ -12,11 +15,15 @@ class OutOfStock(ShopError):
     def __init__(self, product, available):
         self.product = product
         self.available = available
-        super().__init__(
-            f"Only {available} of “{product.title}” left in stock."
-            if available
-            else f"“{product.title}” is sold out."
-        )
+        if available:
+            message = ngettext(
+                "Only %(count)d of “%(title)s” left in stock.",
+                "Only %(count)d of “%(title)s” left in stock.",
+                available,
+            )
+        else:
+            message = gettext("“%(title)s” is sold out.")
+        super().__init__(message % {"count": available, "title": product.title})
 
 
 class CartEmpty(ShopError):

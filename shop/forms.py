@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .cart import MAX_QUANTITY
 from .selectors import PRODUCT_SORTS
@@ -10,8 +11,8 @@ class QuantityForm(forms.Form):
         max_value=MAX_QUANTITY,
         initial=1,
         error_messages={
-            "invalid": "Enter a whole number of items.",
-            "required": "Enter how many you want.",
+            "invalid": _("Enter a whole number of items."),
+            "required": _("Enter how many you want."),
         },
     )
 
@@ -21,10 +22,11 @@ class CatalogueFilterForm(forms.Form):
     sort = forms.ChoiceField(
         required=False,
         choices=[
-            ("newest", "Newest"),
-            ("price", "Price: low to high"),
-            ("-price", "Price: high to low"),
-            ("title", "Name"),
+            ("newest", _("Newest")),
+            ("price", _("Price: low to high")),
+            ("-price", _("Price: high to low")),
+            # Translators: sorting the products by their name.
+            ("title", _("Name")),
         ],
     )
 

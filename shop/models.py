@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .catalogue_cache import catalogue_changed
 
@@ -41,17 +43,22 @@ class CatalogueQuerySet(models.QuerySet):
 class Merchant(models.Model):
     """A seller on the marketplace; its staff users fulfil its orders."""
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
     staff = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="merchants", blank=True
+        settings.AUTH_USER_MODEL,
+        related_name="merchants",
+        blank=True,
+        verbose_name=_("staff"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = CatalogueQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
         ordering = ["name"]
 
     def __str__(self):
@@ -59,21 +66,23 @@ class Merchant(models.Model):
 
 
 class Category(models.Model):
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         related_name="children",
         null=True,
         blank=True,
+        verbose_name=_("parent"),
     )
 
     objects = CatalogueQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
 
     def __str__(self):
         return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
@@ -84,24 +93,32 @@ class Category(models.Model):
 
 class Product(models.Model):
     merchant = models.ForeignKey(
-        Merchant, on_delete=models.PROTECT, related_name="products"
+        Merchant,
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name=_("merchant"),
     )
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="products"
+        Category,
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name=_("category"),
     )
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
-    price = models.DecimalField(max_digits=10, decimal_places=2)
-    image = models.ImageField(upload_to="products/", blank=True)
-    active = models.BooleanField(default=True)
-    stock = models.IntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
+    image = models.ImageField(_("image"), upload_to="products/", blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    stock = models.IntegerField(_("stock"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = CatalogueQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -129,23 +146,36 @@ class Cart(models.Model):
     """A signed-in shopper's cart; anonymous carts live in the session."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="cart",
+        verbose_name=_("user"),
     )
     # Changes with every edit of the cart: a checkout submitted with an older key
     # was reviewed against other contents, and one key places at most one order.
-    checkout_key = models.UUIDField(default=uuid.uuid4)
-    updated_at = models.DateTimeField(auto_now=True)
+    checkout_key = models.UUIDField(_("checkout key"), default=uuid.uuid4)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
 
     def __str__(self):
-        return f"Cart of {self.user}"
+        return gettext("Cart of %(user)s") % {"user": self.user}
 
 
 class CartItem(models.Model):
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    quantity = models.PositiveIntegerField()
+    cart = models.ForeignKey(
+        Cart, on_delete=models.CASCADE, related_name="items", verbose_name=_("cart")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
 
     class Meta:
+        verbose_name = _("cart item")
+        verbose_name_plural = _("cart items")
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(fields=["cart", "product"], name="cartitem_unique"),
@@ -160,11 +190,14 @@ class CartItem(models.Model):
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
-        PAID = "paid", "Paid"
-        FULFILLED = "fulfilled", "Fulfilled"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
+        AWAITING_PAYMENT = (
+            "awaiting_payment",
+            pgettext_lazy("order status", "Awaiting payment"),
+        )
+        PAID = "paid", pgettext_lazy("order status", "Paid")
+        FULFILLED = "fulfilled", pgettext_lazy("order status", "Fulfilled")
+        CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
+        EXPIRED = "expired", pgettext_lazy("order status", "Expired")
 
     TRANSITIONS = {
         Status.AWAITING_PAYMENT: {Status.PAID, Status.CANCELLED, Status.EXPIRED},
@@ -176,24 +209,32 @@ class Order(models.Model):
         Status.EXPIRED: set(),
     }
 
-    number = models.CharField(max_length=32, unique=True)
+    number = models.CharField(_("number"), max_length=32, unique=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("user"),
     )
     status = models.CharField(
-        max_length=32, choices=Status.choices, default=Status.AWAITING_PAYMENT
+        _("status"),
+        max_length=32,
+        choices=Status.choices,
+        default=Status.AWAITING_PAYMENT,
     )
-    full_name = models.CharField(max_length=120)
-    address = models.CharField(max_length=255)
-    city = models.CharField(max_length=120)
-    postcode = models.CharField(max_length=20)
-    country = models.CharField(max_length=80)
-    total = models.DecimalField(max_digits=12, decimal_places=2)
-    idempotency_key = models.UUIDField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    full_name = models.CharField(_("full name"), max_length=120)
+    address = models.CharField(_("address"), max_length=255)
+    city = models.CharField(_("city"), max_length=120)
+    postcode = models.CharField(_("postcode"), max_length=20)
+    country = models.CharField(_("country"), max_length=80)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    idempotency_key = models.UUIDField(_("idempotency key"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -204,7 +245,7 @@ class Order(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self):
-        return f"Order {self.number}"
+        return gettext("Order %(number)s") % {"number": self.number}
 
     def get_absolute_url(self):
         return reverse("payments:order", kwargs={"number": self.number})
@@ -213,14 +254,29 @@ class Order(models.Model):
     def item_count(self):
         return sum(line.quantity for line in self.lines.all())
 
+    # What the shopper reads of the status: plain words. Merchants and the admin
+    # read the status's own label ("Fulfilled").
+    SHOPPER_STATUS_LABELS = {
+        Status.AWAITING_PAYMENT: Status.AWAITING_PAYMENT.label,
+        Status.PAID: Status.PAID.label,
+        # Every line still on the order has shipped (others were cancelled, refunded).
+        Status.FULFILLED: pgettext_lazy("order status", "Shipped"),
+        Status.CANCELLED: Status.CANCELLED.label,
+        Status.EXPIRED: Status.EXPIRED.label,
+    }
+
+    @property
+    def shopper_status_label(self) -> str:
+        return self.SHOPPER_STATUS_LABELS[self.status]
+
 
 class OrderLine(models.Model):
     """One product on an order, fulfilled (shipped or cancelled) by its merchant."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "To ship"
-        SHIPPED = "shipped", "Shipped"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", pgettext_lazy("order line status", "To ship")
+        SHIPPED = "shipped", pgettext_lazy("order line status", "Shipped")
+        CANCELLED = "cancelled", pgettext_lazy("order line status", "Cancelled")
 
     TRANSITIONS = {
         Status.PENDING: {Status.SHIPPED, Status.CANCELLED},
@@ -228,20 +284,31 @@ class OrderLine(models.Model):
         Status.CANCELLED: set(),
     }
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
-    title = models.CharField(max_length=200)
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
-    quantity = models.PositiveIntegerField()
-    line_total = models.DecimalField(max_digits=12, decimal_places=2)
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.PENDING
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
     )
-    shipped_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("merchant"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
         ordering = ["pk"]
         indexes = [models.Index(fields=["merchant", "order"])]
         constraints = [
@@ -255,11 +322,11 @@ class OrderLine(models.Model):
 
     # Where a line stands for the people waiting on it (`fulfilment`).
     FULFILMENT_LABELS = {
-        Status.PENDING: "To ship",
-        Status.SHIPPED: "Shipped",
-        Status.CANCELLED: "Cancelled",
-        "awaiting_payment": "Awaiting payment",
-        "not_shipped": "Not shipped",
+        Status.PENDING: Status.PENDING.label,
+        Status.SHIPPED: Status.SHIPPED.label,
+        Status.CANCELLED: Status.CANCELLED.label,
+        "awaiting_payment": pgettext_lazy("order line status", "Awaiting payment"),
+        "not_shipped": pgettext_lazy("order line status", "Not shipped"),
     }
 
     @property

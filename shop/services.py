@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .cart import CartLine
 from .exceptions import (
@@ -42,7 +44,7 @@ def order_create(
 ) -> Order:
     """Create an order from cart lines, reserving their stock; all or nothing."""
     if not lines:
-        raise CartEmpty("Your cart is empty.")
+        raise CartEmpty(_("Your cart is empty."))
     wanted = {}
     for line in lines:
         wanted[line.product.pk] = wanted.get(line.product.pk, 0) + line.quantity
@@ -52,10 +54,12 @@ def order_create(
         Product.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
     )
     if len(products) != len(wanted):
-        raise ProductUnavailable("A product in your cart is no longer for sale.")
+        raise ProductUnavailable(_("A product in your cart is no longer for sale."))
     for product in products:
         if not product.active:
-            raise ProductUnavailable(f"“{product.title}” is no longer for sale.")
+            raise ProductUnavailable(
+                _("“%(title)s” is no longer for sale.") % {"title": product.title}
+            )
         reserved = Product.objects.filter(
             pk=product.pk, active=True, stock__gte=wanted[product.pk]
         ).update(stock=F("stock") - wanted[product.pk])
@@ -91,6 +95,18 @@ def order_create(
     return order
 
 
+# Why an order cannot move: a whole sentence for each status it may be in.
+ORDER_IS = {
+    Order.Status.AWAITING_PAYMENT: gettext_lazy(
+        "Order %(number)s is awaiting payment."
+    ),
+    Order.Status.PAID: gettext_lazy("Order %(number)s is paid."),
+    Order.Status.FULFILLED: gettext_lazy("Order %(number)s is fulfilled."),
+    Order.Status.CANCELLED: gettext_lazy("Order %(number)s is cancelled."),
+    Order.Status.EXPIRED: gettext_lazy("Order %(number)s is expired."),
+}
+
+
 def _order_transition(*, order, to, from_=None) -> Order:
     """Move the order to `to` from any status allowed to reach it, or only `from_`."""
     allowed_from = [s for s, targets in Order.TRANSITIONS.items() if to in targets]
@@ -101,9 +117,7 @@ def _order_transition(*, order, to, from_=None) -> Order:
     )
     if not updated:
         order.refresh_from_db(fields=["status"])
-        raise InvalidTransition(
-            f"Order {order.number} is {order.get_status_display().lower()}."
-        )
+        raise InvalidTransition(ORDER_IS[order.status] % {"number": order.number})
     order.status = to
     return order
 
@@ -120,7 +134,9 @@ def order_mark_paid(*, order) -> Order:
 def order_release(*, order, status) -> Order:
     """Cancel or expire an unpaid order and put its stock back on the shelf."""
     if status not in (Order.Status.CANCELLED, Order.Status.EXPIRED):
-        raise InvalidTransition(f"Cannot release an order as {status}.")
+        raise InvalidTransition(
+            _("Cannot release an order as %(status)s.") % {"status": status}
+        )
     # Only an unpaid order is released: a paid one is cancelled line by line, with
     # refunds (payments.services.order_line_cancel_and_refund).
     _order_transition(order=order, to=status, from_=[Order.Status.AWAITING_PAYMENT])
@@ -133,6 +149,14 @@ def order_release(*, order, status) -> Order:
 
 
 # --- fulfilment by merchants -----------------------------------------------------
+
+
+# Why a line cannot move: it has moved already, or its order is not paid.
+LINE_IS_ALREADY = {
+    OrderLine.Status.SHIPPED: gettext_lazy("“%(title)s” is shipped already."),
+    OrderLine.Status.CANCELLED: gettext_lazy("“%(title)s” is cancelled already."),
+}
+LINE_ON_UNPAID_ORDER = gettext_lazy("“%(title)s” is on an order that is not paid.")
 
 
 def _line_transition(*, line, to, **fields) -> OrderLine:
@@ -149,9 +173,8 @@ def _line_transition(*, line, to, **fields) -> OrderLine:
     if not updated:
         line.refresh_from_db(fields=["status"])
         raise LineNotPending(
-            f"“{line.title}” is {line.get_status_display().lower()} already."
-            if line.status != OrderLine.Status.PENDING
-            else f"“{line.title}” is on an order that is not paid."
+            LINE_IS_ALREADY.get(line.status, LINE_ON_UNPAID_ORDER)
+            % {"title": line.title}
         )
     return OrderLine.objects.select_related("order", "merchant").get(pk=line.pk)
 

@@ -16,4 +16,20 @@ urlpatterns = [
     path(
         "cart/remove/<slug:slug>/", views.CartRemoveView.as_view(), name="cart_remove"
     ),
+    # The shop's own pages, linked from every page's footer.
+    path(
+        "contact/",
+        views.ShopPageView.as_view(template_name="shop/contact.html"),
+        name="contact",
+    ),
+    path(
+        "returns/",
+        views.ShopPageView.as_view(template_name="shop/returns.html"),
+        name="returns",
+    ),
+    path(
+        "privacy/",
+        views.ShopPageView.as_view(template_name="shop/privacy.html"),
+        name="privacy",
+    ),
 ]

@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -56,9 +58,17 @@ class CatalogueView(TemplateView):
             return page, grid
 
         # Kept per catalogue version, which every write to the catalogue replaces
-        # (shop/catalogue_cache.py): a visitor's page usually costs no query.
+        # (shop/catalogue_cache.py): a visitor's page usually costs no query. The
+        # cards' words and prices are in the visitor's language: one grid for each.
         version = catalogue_version()
-        key = ("listing", getattr(category, "pk", None), query, sort, number)
+        key = (
+            "listing",
+            get_language(),
+            getattr(category, "pk", None),
+            query,
+            sort,
+            number,
+        )
         page, grid = kept(version, key, build)
         params = self.request.GET.copy()
         params.pop("page", None)
@@ -109,7 +119,7 @@ class CartView(TemplateView):
 class _CartChangeView(View):
     """Validate the quantity, apply one change to the cart, go back to the cart."""
 
-    success_message = ""
+    success_message = ""  # with %(title)s, the product's
 
     def post(self, request, slug):
         product = _product_or_404(slug)
@@ -124,7 +134,7 @@ class _CartChangeView(View):
             messages.error(request, str(exc))
             return redirect(self.error_url(product))
         else:
-            messages.success(request, self.success_message.format(product=product))
+            messages.success(request, self.success_message % {"title": product.title})
         return redirect("shop:cart")
 
     def change(self, cart, product, quantity):
@@ -135,7 +145,7 @@ class _CartChangeView(View):
 
 
 class CartAddView(_CartChangeView):
-    success_message = "Added “{product.title}” to your cart."
+    success_message = gettext_lazy("Added “%(title)s” to your cart.")
 
     def change(self, cart, product, quantity):
         cart.add(product=product, quantity=quantity)
@@ -145,7 +155,7 @@ class CartAddView(_CartChangeView):
 
 
 class CartUpdateView(_CartChangeView):
-    success_message = "Updated the quantity of “{product.title}”."
+    success_message = gettext_lazy("Updated the quantity of “%(title)s”.")
 
     def change(self, cart, product, quantity):
         cart.set(product=product, quantity=quantity)
@@ -158,5 +168,25 @@ class CartRemoveView(View):
         except Product.DoesNotExist:
             raise Http404("No such product.") from None
         CartSession(request).remove(product=product)
-        messages.success(request, f"Removed “{product.title}” from your cart.")
+        messages.success(
+            request, _("Removed “%(title)s” from your cart.") % {"title": product.title}
+        )
         return redirect("shop:cart")
+
+
+class ShopPageView(TemplateView):
+    """A page of the footer (contact, returns, privacy). The delays and periods it
+    quotes come from settings, so it says what the shop really does."""
+
+    def get_context_data(self, **kwargs):
+        retention_days = settings.FACEAUTH_RETENTION_DAYS
+        replay_seconds = settings.FACEAUTH_REPLAY_SECONDS
+        return super().get_context_data(
+            payment_minutes=settings.PAYMENT_CONFIRMATION_MINUTES,
+            face_retention_days=retention_days,
+            face_retention_years=(
+                retention_days // 365 if retention_days % 365 == 0 else None
+            ),
+            face_replay_hours=-(-replay_seconds // 3600),  # rounded up; 0: off
+            **kwargs,
+        )

@@ -210,3 +210,25 @@ def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
     print(f"schemathesis: {len(statuses)} requests as the {caller}: {counts}")
     assert len(statuses) >= 300
     assert counts.get(200, 0) >= 40
+
+
+# Internal file paths ("accounts/throttle.py", "docs/security.md") mean nothing to a
+# reader of the API's documentation, and say more than it should about the code.
+INTERNAL_PATH = re.compile(r"[\w./-]*\w\.(?:py|md)\b")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/schema/",
+        "/api/schema/?format=json",
+        "/api/docs/",
+        "/api/docs/?script",
+        "/api/redoc/",
+    ],
+)
+def test_the_api_documentation_names_no_internal_file(api, url):
+    response = api().get(url)
+
+    assert response.status_code == 200
+    assert INTERNAL_PATH.findall(response.content.decode()) == []

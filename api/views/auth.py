@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -20,8 +21,8 @@ THROTTLED = error(
 class TokenView(APIView):
     """Trade a username and password for an API token; delete it to sign out.
 
-    Throttled like the login form (accounts/throttle.py): the attempt is counted
-    before the password is checked, and a locked username or address refused.
+    Throttled like the login form, and counted with it: an attempt is counted
+    before the password is checked, and a locked username or address is refused.
     """
 
     def get_permissions(self):
@@ -59,7 +60,7 @@ class TokenView(APIView):
                 attempt.succeed()
         except TooManyAttempts as refused:
             raise Throttled(
-                wait=refused.retry_after, detail="Too many sign-in attempts."
+                wait=refused.retry_after, detail=_("Too many sign-in attempts.")
             ) from None
         token = token_for_user(user=serializer.validated_data["user"])
         return Response(TokenSerializer(token).data)

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -22,7 +23,7 @@ def _product(slug, *, active=True):
     try:
         return product_get_active(slug=slug) if active else product_get(slug=slug)
     except Product.DoesNotExist:
-        raise NotFound("No such product.") from None
+        raise NotFound(_("No such product.")) from None
 
 
 def _cart_response(request, cart):
@@ -84,7 +85,7 @@ class CartItemView(APIView):
         product = _product(slug)
         cart = CartSession(request)
         if product.pk not in cart.quantities():
-            raise NotInCart("That product is not in your cart.")
+            raise NotInCart(_("That product is not in your cart."))
         cart.set(product=product, quantity=serializer.validated_data["quantity"])
         return _cart_response(request, cart)
 
@@ -103,6 +104,6 @@ class CartItemView(APIView):
         product = _product(slug, active=False)
         cart = CartSession(request)
         if product.pk not in cart.quantities():
-            raise NotInCart("That product is not in your cart.")
+            raise NotInCart(_("That product is not in your cart."))
         cart.remove(product=product)
         return _cart_response(request, cart)

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -56,7 +57,7 @@ class ProductDetailView(RetrieveAPIView):
         try:
             return product_get_active(slug=self.kwargs["slug"])
         except Product.DoesNotExist:
-            raise NotFound("No such product.") from None
+            raise NotFound(_("No such product.")) from None
 
 
 @extend_schema_view(

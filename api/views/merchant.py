@@ -1,5 +1,6 @@
 """Fulfilment for a merchant's staff: only their shops' orders, only their lines."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -77,7 +78,7 @@ class MerchantOrderDetailView(MerchantView, RetrieveAPIView):
                 user=self.request.user, number=self.kwargs["number"]
             )
         except Order.DoesNotExist:
-            raise NotFound("No such order for your shop.") from None
+            raise NotFound(_("No such order for your shop.")) from None
 
 
 class _LineActionView(MerchantView, APIView):
@@ -85,7 +86,7 @@ class _LineActionView(MerchantView, APIView):
         try:
             return merchant_line_of(user=self.request.user, pk=pk)
         except OrderLine.DoesNotExist:
-            raise NotFound("No such line for your shop.") from None
+            raise NotFound(_("No such line for your shop.")) from None
 
 
 LINE_ACTION_RESPONSES = {

@@ -1,5 +1,6 @@
 import re
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -71,10 +72,14 @@ def idempotency_key_of(request) -> str:
     key = request.headers.get("Idempotency-Key", "")
     if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
         raise IdempotencyKeyInvalid(
-            "Send an Idempotency-Key header: a new UUID (8-64 letters, digits, "
-            "'-' or '_') for each order."
+            # Translators: Idempotency-Key is the name of an HTTP header, UUID a kind
+            # of random identifier; keep both.
+            _(
+                "Send an Idempotency-Key header: a new UUID (8-64 letters, digits, "
+                "'-' or '_') for each order."
+            )
             if key
-            else "The Idempotency-Key header is required: a new UUID for each order."
+            else _("The Idempotency-Key header is required: a new UUID for each order.")
         )
     return key
 
@@ -168,7 +173,7 @@ class OrderDetailView(RetrieveAPIView):
                 user=self.request.user, number=self.kwargs["number"]
             )
         except Order.DoesNotExist:
-            raise NotFound("No such order.") from None
+            raise NotFound(_("No such order.")) from None
 
 
 class PaymentStatusView(APIView):
@@ -189,7 +194,7 @@ class PaymentStatusView(APIView):
         try:
             status = payment_status_of(user=request.user, number=number)
         except Payment.DoesNotExist:
-            raise NotFound("No such order.") from None
+            raise NotFound(_("No such order.")) from None
         return Response(PaymentStatusSerializer(status).data)
 
 
@@ -220,7 +225,7 @@ class ConfirmPasswordView(APIView):
         try:
             payment = payment_get_for_order(user=request.user, number=number)
         except Payment.DoesNotExist:
-            raise NotFound("No such order.") from None
+            raise NotFound(_("No such order.")) from None
         payment_confirm_with_password(
             payment=payment,
             user=request.user,

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .. import frames, liveness, messages
 from ..exceptions import FaceLocked, NotEnrolled
@@ -56,7 +57,7 @@ def attempt_start(
     parallel starts never leave two attempts open, nor pass the lockout twice.
     """
     if not user_is_enrolled(user):
-        raise NotEnrolled("Set up face payment first.")
+        raise NotEnrolled(_("Set up face payment first."))
     templates_of(user)  # unreadable templates fail here, before the camera starts
     with transaction.atomic():
         # FOR NO KEY UPDATE: starts wait for each other; rows that merely refer to
@@ -107,6 +108,8 @@ def _attempt_create(
         deadline=deadline,
         ip_address=ip_address,
         user_agent=(user_agent or "")[:256],
+        # Started in a request: the worker writes to the page in its language.
+        language=translation.get_language() or settings.LANGUAGE_CODE,
     )
 
 
@@ -115,7 +118,16 @@ def _attempt_create(
 
 def attempt_state(attempt: VerificationAttempt) -> dict:
     """What the face page shows for an attempt: `state` is face-status's data-state,
-    `cue` its data-cue (never a cue that has not gone out yet)."""
+    `cue` its data-cue (never a cue that has not gone out yet).
+
+    In the language the check was started in, whoever asks: the worker's push, the
+    socket and the page's reload over HTTP all say the same words.
+    """
+    with messages.in_language_of(attempt):
+        return _attempt_state(attempt)
+
+
+def _attempt_state(attempt: VerificationAttempt) -> dict:
     if attempt.status == Status.OPEN:
         tracker = liveness.Tracker.from_dict(attempt.tracker)
         cue = tracker.cue

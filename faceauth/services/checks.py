@@ -129,10 +129,12 @@ def _apply(attempt, tracker, outcome, *, frame, image, look, started) -> bool:
         timings["answer_to_verdict_ms"] = round((clock() - frame.received_at) * 1000, 1)
         attempt_decide(status=Status.APPROVED, reason=Reason.MATCHED_AND_LIVE, **decide)
         return False
+    with messages.in_language_of(attempt):  # the worker has no request
+        message = messages.hint_text(outcome.hint, outcome.cue)
     shown = {
         "state": outcome.state,
         "cue": outcome.cue,
-        "message": messages.hint_text(outcome.hint, outcome.cue),
+        "message": message,
         "step": min(tracker.index + 1, len(tracker.cues)),
         "steps": len(tracker.cues),
     }

@@ -8,6 +8,7 @@ import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import crypto, engine
 from ..exceptions import ConsentRequired, EnrolmentRejected, NotEnrolled
@@ -93,12 +94,13 @@ def face_enroll(
     """
     if not ENROL_MIN_IMAGES <= len(images) <= ENROL_MAX_IMAGES:
         raise EnrolmentRejected(
-            f"Send between {ENROL_MIN_IMAGES} and {ENROL_MAX_IMAGES} pictures.",
+            _("Send between %(fewest)d and %(most)d pictures.")
+            % {"fewest": ENROL_MIN_IMAGES, "most": ENROL_MAX_IMAGES},
             index=-1,
             reason="image_count",
         )
     if consent_active_for(user) is None:
-        raise ConsentRequired("Agree to face payment before enrolling your face.")
+        raise ConsentRequired(_("Agree to face payment before enrolling your face."))
     crypto.keyring()  # fail before the slow part when no key is configured
     jitters = max(1, ENROL_JITTER_BUDGET // len(images))
     encodings = [
@@ -113,7 +115,9 @@ def face_enroll(
             .first()
         )
         if consent is None:  # withdrawn while the images were being encoded
-            raise ConsentRequired("Agree to face payment before enrolling your face.")
+            raise ConsentRequired(
+                _("Agree to face payment before enrolling your face.")
+            )
         FaceTemplate.objects.filter(user=user).delete()
         # Enrolling again after a purge: this consent holds biometrics once more.
         if consent.biometrics_deleted_at is not None:
@@ -133,7 +137,9 @@ def _enrolment_encoding(data: bytes, *, index: int, jitters: int) -> np.ndarray:
         box = engine.enrolment_face(image, engine.find_faces_in_photo(image))
     except engine.FrameRejected as rejected:
         raise EnrolmentRejected(
-            f"Picture {index + 1}: {rejected.message}",
+            # Translators: which picture (1 to 5), then what is wrong with it.
+            _("Picture %(number)d: %(problem)s")
+            % {"number": index + 1, "problem": rejected.message},
             index=index,
             reason=str(rejected.reason),
         ) from rejected
@@ -150,7 +156,7 @@ def face_match(*, user, encoding: np.ndarray) -> FaceMatch:
     """
     templates = templates_of(user)
     if not len(templates):
-        raise NotEnrolled("Set up face payment first.")
+        raise NotEnrolled(_("Set up face payment first."))
     match = FaceMatch(
         distance=engine.face_distance(templates, encoding),
         tolerance=settings.FACEAUTH_TOLERANCE,

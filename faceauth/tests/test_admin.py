@@ -1,14 +1,19 @@
 """The face admin as a superuser sees it: records readable, templates never shown,
 nothing added or edited by hand."""
 
-import pytest
-from django.urls import reverse
+import re
 
-from faceauth.models import FaceConsent, FaceTemplate
+import pytest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from faceauth.models import FaceConsent, FaceTemplate, VerificationAttempt
 from faceauth.services import consent_withdraw
+from faceauth.services.evidence import attempt_evidence
 from shop.tests.factories import UserFactory
 
-from .factories import BIDEN, OBAMA, OBAMA_PORTRAIT, face_enrol
+from .factories import BIDEN, OBAMA, OBAMA_PORTRAIT, attempt_make, face_enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +150,54 @@ def test_staff_without_permissions_cannot_see_face_records(client, enrolments):
     client.force_login(UserFactory(username="clerk", is_staff=True))
     for model in MODELS:
         assert client.get(_url(model, "changelist")).status_code == 403
+
+
+# One distance: the worst, as the payment's evidence shows it ---------------------------
+
+
+def _cell(page: str, column: str) -> str:
+    match = re.search(rf'<td class="field-{column}">(.*?)</td>', page, re.S)
+    assert match, f"no {column} column"
+    return match.group(1).strip()
+
+
+@pytest.mark.parametrize(
+    ("language", "worst", "best"), [("en", "0.35", "0.11"), ("fr", "0,35", "0,11")]
+)
+def test_the_attempt_list_and_the_evidence_show_the_same_worst_distance(
+    admin_client, shopper, settings, language, worst, best
+):
+    settings.FACEAUTH_TOLERANCE = 0.45
+    attempt = attempt_make(
+        shopper,
+        status=VerificationAttempt.Status.APPROVED,
+        reason=VerificationAttempt.Reason.MATCHED_AND_LIVE,
+        liveness={"distances": [0.1094, 0.3549, 0.2, 0.31], "answers": []},
+        best_distance=0.1094,
+    )
+    evidence = attempt_evidence(attempt)
+    with translation.override(language):
+        shown = render_to_string("payments/_face_evidence.html", {"evidence": evidence})
+
+    listed = admin_client.get(
+        _url(VerificationAttempt, "changelist"), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    detail = admin_client.get(
+        _url(VerificationAttempt, "change", attempt.pk), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+
+    worst_words = {"en": "worst distance", "fr": "distance maximale"}[language]
+    of_four = {"en": "worst of 4 encodings", "fr": "maximum sur 4 encodages"}[language]
+    assert re.search(rf"{worst_words} {worst}\b", shown), shown
+    assert _cell(listed, "face_distance").startswith(f"{worst} ({of_four}")
+    assert re.search(rf">{worst} \({of_four}\)<", detail), "not on the page"
+    for page in (shown, listed, detail):
+        assert best not in page  # the closest encoding is not the one shown
+    if language == "en":
+        heading = "Face distance (lower is closer; a match is at most 0.45)"
+        assert heading in listed
+        assert heading in detail
+        assert (
+            "Worst of 4 encodings; lower is closer, and a match is at most 0.45."
+            in (shown)
+        )

@@ -727,17 +727,24 @@ def test_an_approved_check_for_another_purpose_pays_nothing(
 # The order page after a face check -----------------------------------------------------
 
 
-def test_order_page_after_a_face_approval_shows_the_evidence(
+def test_order_page_after_a_face_approval_says_it_was_paid_with_the_face(
     shopper_client, order, face_attempt
 ):
     _approve(face_attempt)
 
     page = shopper_client.get(order.get_absolute_url()).content.decode()
 
-    assert _text_of(page, "face-evidence").startswith(
-        "Approved by face: distance 0.35, answered 3 moves on cue"
-    )
-    assert "confirmed by face" in page
+    paid = _text_of(page, "payment-paid")
+    assert re.fullmatch(
+        r"Paid ¥51\.00 from your wallet on \d{1,2} \w{3} \d{4}, \d{2}:\d{2}, "
+        r"with your face\.",
+        paid,
+    ), paid
+    assert '<span class="status status-approved">Paid</span>' in page
+    # The check's numbers are for the merchant and the admin, not the shopper.
+    assert 'data-testid="face-evidence"' not in page
+    assert "distance" not in page
+    assert "on cue" not in page
     assert 'data-testid="face-finishing"' not in page
 
 

@@ -193,7 +193,7 @@ def test_two_approvals_of_one_payment_at_once_move_money_once(
 
     assert _unexpected(outcomes, PaymentNotOpen) == []
     assert sum(o.ok for o in outcomes) == 1
-    assert [str(o.error) for o in outcomes if not o.ok] == ["This payment is approved"]
+    assert [str(o.error) for o in outcomes if not o.ok] == ["This payment is approved."]
     assert Transfer.objects.filter(kind=Transfer.Kind.PAYMENT).count() == 1
     assert Payment.objects.get(pk=pk).status == Payment.Status.APPROVED
     assert Order.objects.get(pk=order.pk).status == Order.Status.PAID
@@ -289,7 +289,7 @@ def test_expiry_arriving_while_approval_holds_the_payment_loses(
 
     assert approve.ok, approve.error
     assert isinstance(expire.error, PaymentNotOpen)
-    assert str(expire.error) == "This payment is approved"
+    assert str(expire.error) == "This payment is approved."
     assert Payment.objects.get(pk=pk).status == Payment.Status.APPROVED
     assert Order.objects.get(pk=order.pk).status == Order.Status.PAID
     assert Transfer.objects.filter(kind=Transfer.Kind.PAYMENT).count() == 1
@@ -312,7 +312,7 @@ def test_cancel_arriving_while_approval_holds_the_payment_loses(
 
     assert approve.ok, approve.error
     assert isinstance(cancel.error, PaymentNotOpen)
-    assert str(cancel.error) == "This payment is approved"
+    assert str(cancel.error) == "This payment is approved."
     assert Order.objects.get(pk=order.pk).status == Order.Status.PAID
     assert balance_of(wallet_for_user(user=funded_shopper)) == D("909.00")
     assert (_stock(product), _stock(other_product)) == (3, 2)
@@ -336,7 +336,7 @@ def test_approval_arriving_while_cancel_holds_the_payment_loses(
 
     assert cancel.ok, cancel.error
     assert isinstance(approve.error, PaymentNotOpen)
-    assert str(approve.error) == "This payment is cancelled"
+    assert str(approve.error) == "This payment is cancelled."
     assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
     assert not Transfer.objects.filter(kind=Transfer.Kind.PAYMENT).exists()
     assert balance_of(wallet_for_user(user=funded_shopper)) == D("1000.00")

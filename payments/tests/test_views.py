@@ -809,9 +809,28 @@ def test_wallet_page_shows_the_balance_and_ledger_entries(
     entries = list(response.context["entries"])
     assert [e.amount for e in entries] == [Decimal("-51.00"), Decimal("1000.00")]
     assert "Top-up" in page
-    assert f"Order {order.number}" in page
-    assert "-51.00" in page
-    assert "1000.00" in page
+    assert (
+        f'Payment for order <a href="/orders/{order.number}/">{order.number}</a>'
+        in page
+    )
+    assert "-¥51.00" in page
+    assert "¥1,000.00" in page
+
+
+def test_wallet_page_speaks_the_shoppers_language(
+    shopper_client, funded_shopper, order, password
+):
+    post_followed(
+        shopper_client,
+        f"/orders/{order.number}/confirm-password/",
+        {"password": password},
+    )
+
+    page = shopper_client.get("/wallet/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "Paiement de la commande <a" in page
+    assert "-51,00\xa0¥" in page
+    assert "Payment for order" not in page
 
 
 def test_wallet_page_of_a_new_shopper_shows_no_movements(client, shopper):

@@ -1,21 +1,24 @@
 // The face check at checkout: camera -> JPEG frames over a websocket -> the verdict.
 // The server decides; this page only streams, shows what the server says, and
-// re-reads the truth over HTTP when the socket is gone.
+// re-reads the truth over HTTP when the socket is gone. Its own words go through
+// gettext() (the /jsi18n/ catalogue, loaded before it); the server's come translated.
 (function () {
   "use strict";
   const status = document.querySelector("[data-testid=face-status]");
   if (!status) return;
+  // Without the catalogue (/jsi18n/ failed to load) the page still works, in English.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate
+    || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => values[name]));
   const video = document.getElementById("face-video");
   const countdown = document.getElementById("face-countdown");
   const retry = document.getElementById("face-retry");
   const cueBox = document.getElementById("face-cue");
+  const camera = video.parentElement;
   // 8 frames a second, and 15 while a cue is answered: the server judges every one
   // of those, so that a move is seen as it happens (a swapped photo jumps).
   const FRAMES_PER_SECOND = 8;
   const CUE_FRAMES_PER_SECOND = 15;
-  // What a cue looks like over the video, which is shown mirrored: turning to your
-  // own left moves your face to the left of the screen.
-  const CUE_SIGNS = { "smile": "😊", "turn-left": "⬅", "turn-right": "➡", "open-mouth": "😮" };
   const MAX_WIDTH = 640;
   const JPEG_QUALITY = 0.8;
   const MAX_BUFFERED = 512 * 1024;
@@ -38,15 +41,16 @@
   function show(state, message, cue) {
     status.dataset.state = state;
     status.dataset.cue = state === "challenge" && cue ? cue : "neutral";
-    if (message) status.textContent = message;
+    // The same words again (a reminder) are not read out again by a screen reader.
+    if (message && status.textContent !== message) status.textContent = message;
     if (cueBox) {
       const active = status.dataset.cue !== "neutral";
       cueBox.hidden = !active;
       cueBox.dataset.cue = status.dataset.cue;
-      if (active) {
-        cueBox.querySelector(".cue-sign").textContent = CUE_SIGNS[cue] || "";
-        cueBox.querySelector(".cue-text").textContent = message || "";
-      }
+      // Its sign is the one the CSS shows for data-cue. The video is shown mirrored:
+      // turning to your own left moves your face to the left of the screen, as the
+      // arrow points.
+      if (active) cueBox.querySelector(".cue-text").textContent = message || "";
     }
   }
 
@@ -55,7 +59,8 @@
     const stepBox = document.getElementById("face-step");
     if (!stepBox || !data.steps) return;
     stepBox.hidden = false;
-    stepBox.textContent = "Move " + data.step + " of " + data.steps;
+    stepBox.textContent = interpolate(
+      gettext("Move %(step)s of %(steps)s"), { step: data.step, steps: data.steps }, true);
   }
 
   function finish(state, message) {
@@ -63,7 +68,7 @@
     finished = true;
     show(state, message);
     stopStreaming();
-    countdown.parentElement.hidden = true;
+    countdown.hidden = true;
     if (socket && socket.readyState <= 1) socket.close(1000);
     if (state === "approved") {
       window.setTimeout(() => window.location.assign(status.dataset.doneUrl), 1200);
@@ -81,10 +86,21 @@
     poller = null;
   }
 
+  // The camera's box takes the shape of the picture that comes: a phone's front
+  // camera held upright gives a portrait one, a laptop's a landscape one. The CSS
+  // fits the box in the screen's width and height at that ratio, so nothing of the
+  // face is cropped.
+  function fitCamera() {
+    if (!video.videoWidth || !video.videoHeight) return;
+    const ratio = video.videoWidth / video.videoHeight;
+    camera.style.setProperty("--camera-ratio", ratio.toFixed(4));
+    camera.dataset.orientation = ratio < 1 ? "portrait" : "landscape";
+    bringCameraIntoView();
+  }
+
   // On a phone the camera sits below the instructions, at the fold: scroll it to the
   // top of the screen, so that it, the cue over it and the status below it are seen.
   function bringCameraIntoView() {
-    const camera = video.parentElement;
     const box = camera.getBoundingClientRect();
     if (box.top < 0 || box.bottom + ROOM_BELOW_CAMERA > window.innerHeight) {
       camera.scrollIntoView({ block: "start" });
@@ -149,12 +165,12 @@
     });
     socket.addEventListener("close", (event) => {
       if (finished) return;
-      show("connecting", "Reconnecting…");
+      show("connecting", gettext("Reconnecting…"));
       // The verdict may have been stored while the socket was down: ask first.
       readTruth().then((final) => {
         if (final) return;
         if (event.code === 4401) {
-          finish("error", "You are signed out: sign in again to pay.");
+          finish("error", gettext("You are signed out: sign in again to pay."));
         } else if (refused(event.code) || Date.now() >= deadline) {
           lost();
         } else {
@@ -184,7 +200,7 @@
   }
 
   function lost() {
-    finish("error", "Lost contact with the server. Try again, or confirm with your password.");
+    finish("error", gettext("Lost contact with the server. Try again, or confirm with your password."));
   }
 
   function afterDeadline(tries) {
@@ -198,7 +214,8 @@
 
   function tick() {
     const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-    countdown.textContent = left;
+    // Translators: the seconds left for the face check, over the camera.
+    countdown.textContent = interpolate(gettext("%(seconds)s s"), { seconds: left }, true);
     if (left === 0 && !finished) {
       window.clearInterval(poller);
       window.setTimeout(() => afterDeadline(4), 1500);
@@ -213,7 +230,7 @@
   }
   tick();
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    finish("error", "This browser cannot use a camera here: confirm with your password.");
+    finish("error", gettext("This browser cannot use a camera here: confirm with your password."));
     return;
   }
   navigator.mediaDevices
@@ -225,20 +242,22 @@
         return;
       }
       stream = media;
+      video.addEventListener("loadedmetadata", fitCamera);
+      video.addEventListener("resize", fitCamera); // the phone was turned
       video.srcObject = media;
       bringCameraIntoView();
-      show("connecting", "Connecting…");
+      show("connecting", gettext("Connecting…"));
       connect();
       poller = window.setInterval(readTruth, POLL_MS);
     })
     .catch((error) => {
       const name = error && error.name;
       if (name === "NotAllowedError" || name === "SecurityError") {
-        finish("error", "The camera is blocked. Allow it in the address bar and try again, or confirm with your password.");
+        finish("error", gettext("The camera is blocked. Allow it in the address bar and try again, or confirm with your password."));
       } else if (name === "NotFoundError" || name === "OverconstrainedError") {
-        finish("error", "No camera was found: confirm with your password.");
+        finish("error", gettext("No camera was found: confirm with your password."));
       } else {
-        finish("error", "The camera could not start: confirm with your password.");
+        finish("error", gettext("The camera could not start: confirm with your password."));
       }
     });
 })();

@@ -72,7 +72,9 @@ def test_shopper_buys_a_product_and_confirms_with_password(page, screenshot, mug
     page.get_by_label("Your account password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm with password").click()
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
-    expect(page.get_by_test_id("payment-status")).to_have_text("Approved")
+    expect(page.get_by_test_id("payment-status")).to_have_text("Paid")
+    expect(page.get_by_test_id("payment-paid")).to_contain_text("from your wallet on")
+    expect(page.get_by_test_id("payment-paid")).to_contain_text("with your password.")
     expect(page.get_by_role("status")).to_contain_text(f"Order {number} is paid")
     screenshot(page, "order-paid")
 
