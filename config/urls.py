@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.cache import cache_page
 from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
@@ -8,7 +9,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The switcher posts here (set_language); the face pages' strings come from jsi18n.
     path("i18n/", include("django.conf.urls.i18n")),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Cached per language (the cache key carries it); the catalogue changes only
+    # with a deploy.
+    path(
+        "jsi18n/",
+        cache_page(60 * 60)(JavaScriptCatalog.as_view()),
+        name="javascript-catalog",
+    ),
     path("api/", include("api.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -121,7 +121,7 @@ def transfer_post(
     return transfer
 
 
-def wallet_topup(*, user, amount, memo="Top-up") -> Transfer:
+def wallet_topup(*, user, amount, memo="") -> Transfer:
     """Credit a shopper's wallet with money from outside the marketplace."""
     amount = money(amount)
     if amount > MAX_TOPUP:

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -15,7 +15,7 @@ from django.views.generic import FormView, TemplateView
 from faceauth.exceptions import FaceAuthError, NotEnrolled
 from faceauth.models import VerificationAttempt
 from faceauth.selectors import attempt_latest_for, attempt_of
-from faceauth.services.attempts import attempt_state
+from faceauth.services.attempts import attempt_speak, attempt_state
 from shop.cart import CartSession
 from shop.exceptions import ShopError
 from shop.models import Order
@@ -270,6 +270,7 @@ class OrderFaceView(LoginRequiredMixin, TemplateView):
             raise Http404("No such face check.")
         if not payment.is_open:
             return redirect(payment.order)
+        attempt_speak(attempt, translation.get_language())
         context = self.get_context_data(
             order=payment.order,
             payment=payment,

@@ -1,6 +1,6 @@
 """Prices as the shopper reads them: one currency symbol, the active language's digits."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils.formats import number_format
@@ -13,9 +13,10 @@ def format_money(amount, *, drop_zero_cents: bool = False) -> str:
     With `drop_zero_cents`, a whole amount loses its cents (`¥1,000`): for limits
     and round figures in sentences.
     """
-    if amount is None or amount == "":
+    try:
+        amount = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):  # None, "", or not a number: show nothing
         return ""
-    amount = Decimal(str(amount))
     if amount < 0:  # a debit: the sign before the symbol, "-¥18.99", "-18,99 ¥"
         return "-" + format_money(-amount, drop_zero_cents=drop_zero_cents)
     places = 0 if drop_zero_cents and amount == amount.to_integral_value() else 2

@@ -134,3 +134,24 @@ def test_a_debit_carries_its_sign_before_the_amount():
         assert format_money(Decimal("-18.99")) == "-¥18.99"
     with translation.override("fr"):
         assert format_money(Decimal("-18.99")) == f"-18,99{NBSP}¥"
+
+
+def test_money_rounds_half_up_to_cents_and_shows_nothing_for_garbage():
+    with translation.override("en"):
+        assert format_money(Decimal("1.995")) == "¥2.00"
+        assert format_money(Decimal("1.994")) == "¥1.99"
+        assert format_money_round(Decimal("999.999")) == "¥1,000"
+        assert format_money(None) == ""
+        assert format_money("twelve") == ""
+
+
+def test_the_face_pages_scripts_get_their_words_in_each_language(client):
+    """/jsi18n/ is cached: each language must still get its own catalogue."""
+    english = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    french = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    chinese = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+
+    assert '"Move %(step)s of %(steps)s"' in french  # a key of the French catalogue
+    assert french != english
+    assert chinese not in (english, french)
+    assert '"Move %(step)s of %(steps)s"' not in english  # English needs no catalogue

@@ -116,6 +116,14 @@ def _attempt_create(
 # --- the state the page shows ---------------------------------------------------
 
 
+def attempt_speak(attempt: VerificationAttempt, language: str) -> None:
+    """The shopper reloaded the face page in another language (the switcher): the
+    worker's next words come in that one."""
+    if language and attempt.language != language:
+        VerificationAttempt.objects.filter(pk=attempt.pk).update(language=language)
+        attempt.language = language
+
+
 def attempt_state(attempt: VerificationAttempt) -> dict:
     """What the face page shows for an attempt: `state` is face-status's data-state,
     `cue` its data-cue (never a cue that has not gone out yet).

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from faceauth.models import VerificationAttempt
-from faceauth.services.attempts import attempt_decide
+from faceauth.services.attempts import attempt_decide, attempt_state
 from faceauth.signals import attempt_decided
 from faceauth.tests.factories import (
     OBAMA,
@@ -333,6 +333,22 @@ def test_face_page_of_someone_elses_attempt_is_404(
     response = stranger_client.get(_face_url(order, face_attempt))
 
     assert response.status_code == 404
+
+
+def test_face_page_reloaded_in_another_language_switches_the_checks_words(
+    shopper_client, order, face_attempt
+):
+    assert face_attempt.language == "en"
+
+    page = shopper_client.get(_face_url(order, face_attempt), HTTP_ACCEPT_LANGUAGE="fr")
+
+    face_attempt.refresh_from_db()
+    assert face_attempt.language == "fr"
+    assert 'lang="fr"' in page.content.decode()
+    # The words pushed from now on are French, whoever composes them.
+    assert attempt_state(face_attempt)["message"] == (
+        "Ne bougez plus et regardez la caméra…"
+    )
 
 
 def test_face_page_of_an_unknown_attempt_is_404(shopper_client, order, face_attempt):

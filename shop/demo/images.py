@@ -90,11 +90,6 @@ class Pen:
     def arc(self, box, start, end, fill=INK, w=5):
         self.draw.arc(self._xy(box), start, end, fill=fill, width=w * SCALE)
 
-    def pie(self, box, start, end, fill, outline=INK, w=5):
-        self.draw.pieslice(
-            self._xy(box), start, end, fill=fill, outline=outline, width=w * SCALE
-        )
-
     def chord(self, box, start, end, fill, outline=INK, w=5):
         self.draw.chord(
             self._xy(box), start, end, fill=fill, outline=outline, width=w * SCALE

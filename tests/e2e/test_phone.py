@@ -25,6 +25,9 @@ pytestmark = pytest.mark.e2e
 # Pages drawn by others (Django's admin, Swagger UI, ReDoc): checked for width only.
 THEIRS = ("/admin/", "/api/")
 
+# A source file's name on a page meant for people (issue 13: "accounts/throttle.py").
+INTERNAL_PATH = re.compile(r"\b[\w/]+\.(?:py|md|html)\b")
+
 # Two phones held upright: a small Android's and an iPhone 12-14's CSS viewports.
 PHONES = {
     "360": {"width": 360, "height": 800},
@@ -226,7 +229,7 @@ def test_every_page_fits_a_phone_and_a_finger(
     page.context.add_cookies(
         [{"name": "django_language", "value": language, "url": live_shop}]
     )
-    too_wide, too_small, overlapping, wrong_language = {}, {}, {}, []
+    too_wide, too_small, overlapping, wrong_language, internal = {}, {}, {}, [], []
     for name, viewport in PHONES.items():
         page.set_viewport_size(viewport)
         for path in _pages(role, demo_shop):
@@ -243,12 +246,15 @@ def test_every_page_fits_a_phone_and_a_finger(
                 small = _small_targets(page)
                 if small:
                     too_small[f"{path} at {name} px"] = small
+                text = page.evaluate("document.body.innerText")
+                internal += [f"{path}: {m}" for m in INTERNAL_PATH.findall(text)]
                 overlaps = _overlapping_text(page)
                 if overlaps:
                     overlapping[f"{path} at {name} px"] = overlaps
             if wide:
                 too_wide[f"{path} at {name} px"] = wide
     assert wrong_language == [], f"pages not served in {language}"
+    assert internal == [], "internal file paths shown to users"
     assert too_wide == {}, "pages wider than the phone:\n" + "\n".join(
         f"{where}: {', '.join(what)}" for where, what in too_wide.items()
     )

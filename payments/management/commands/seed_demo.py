@@ -123,6 +123,6 @@ class Command(BaseCommand):
             if spec.get("merchant"):
                 merchants[spec["merchant"]].staff.add(user)
             if spec.get("funds") and created[username]:
-                wallet_topup(user=user, amount=spec["funds"], memo="Demo funds")
+                wallet_topup(user=user, amount=spec["funds"])
             wallet_for_user(user=user)
         return created
