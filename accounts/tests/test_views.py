@@ -446,3 +446,26 @@ def test_password_reset_with_a_forged_link_is_refused(client, shopper):
 
     assert response.status_code == 200
     assert response.context["validlink"] is False
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "You're receiving this email because you requested a password reset"),
+        (
+            "fr",
+            "Vous recevez ce message en réponse à votre demande de réinitialisation",
+        ),
+    ],
+)
+def test_the_password_reset_mail_speaks_the_shoppers_language(
+    client, shopper, language, words
+):
+    client.post(
+        reverse("password_reset"),
+        {"email": shopper.email},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert len(mail.outbox) == 1
+    assert words in mail.outbox[0].body
