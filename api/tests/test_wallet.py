@@ -32,7 +32,7 @@ def test_the_wallet_shows_the_balance_and_its_ledger_newest_first(
         for e in entries["results"]
     ] == [
         ("payment", "-51.00", "949.00", f"Order {order.number}"),
-        ("topup", "1000.00", "1000.00", "Top-up"),
+        ("topup", "1000.00", "1000.00", ""),  # no memo given
     ]
 
 
