@@ -210,7 +210,10 @@ def delivery_claim(*, delivery_id) -> Delivery | None:
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("event", "endpoint")
             .filter(
-                pk=delivery_id, status=Delivery.Status.PENDING, next_attempt_at__lte=now
+                pk=delivery_id,
+                status=Delivery.Status.PENDING,
+                next_attempt_at__lte=now,
+                endpoint__enabled=True,  # turned off: its deliveries wait
             )
             .first()
         )
@@ -296,7 +299,11 @@ def deliveries_due(*, limit=100) -> list[int]:
     with transaction.atomic():
         return list(
             Delivery.objects.select_for_update(skip_locked=True)
-            .filter(status=Delivery.Status.PENDING, next_attempt_at__lte=timezone.now())
+            .filter(
+                status=Delivery.Status.PENDING,
+                next_attempt_at__lte=timezone.now(),
+                endpoint__enabled=True,
+            )
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )

@@ -11,7 +11,7 @@ from payments.models import Payment
 from payments.services import payment_approve
 from payments.tests.factories import order_place
 from webhooks import services
-from webhooks.models import Delivery, Event
+from webhooks.models import Delivery, Endpoint, Event
 from webhooks.services import (
     deliveries_due,
     delivery_attempt,
@@ -20,7 +20,8 @@ from webhooks.services import (
     endpoint_roll_secret,
 )
 
-from .conftest import pay, signature_valid
+from .conftest import pay
+from .receiver import signature_valid
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +240,21 @@ def test_each_change_writes_its_event_with_only_that_merchants_lines(
     assert refunded.data["refund"] == {"amount": "10.00"}
     assert [line["status"] for line in refunded.data["order"]["lines"]] == ["cancelled"]
     assert Payment.objects.get(order=expired).status == "expired"
+
+
+def test_an_endpoint_turned_off_gets_nothing_until_turned_on(
+    buyer, product, endpoint_and_secret, receiver
+):
+    endpoint, _secret = endpoint_and_secret
+    pay(user=buyer, items={product: 1})
+    delivery = Delivery.objects.get()
+    Endpoint.objects.filter(pk=endpoint.pk).update(enabled=False)
+
+    assert deliveries_due() == []
+    assert delivery_attempt(delivery_id=delivery.pk) is None
+    pay(user=buyer, items={product: 1})
+    assert Delivery.objects.count() == 1  # no new delivery while off
+
+    Endpoint.objects.filter(pk=endpoint.pk).update(enabled=True)
+    assert delivery_attempt(delivery_id=delivery.pk).status == "delivered"
+    assert len(receiver.requests) == 1
