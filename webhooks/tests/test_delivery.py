@@ -1,9 +1,12 @@
 """Events reach a real receiver on 127.0.0.1, signed, retried, cut off when it hangs."""
 
 import json
+import re
+import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -240,6 +243,35 @@ def test_each_change_writes_its_event_with_only_that_merchants_lines(
     assert refunded.data["refund"] == {"amount": "10.00"}
     assert [line["status"] for line in refunded.data["order"]["lines"]] == ["cancelled"]
     assert Payment.objects.get(order=expired).status == "expired"
+
+
+def _documented_receiver():
+    """The receiver docs/webhooks.md shows merchants, run as they would run it."""
+    text = (settings.BASE_DIR / "docs" / "webhooks.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    assert len(code.strip().splitlines()) <= 12
+    namespace = {}
+    exec(code, namespace)  # noqa: S102 - our own documentation
+    return namespace["verify"]
+
+
+def test_the_documented_receiver_verifies_a_real_delivery_and_refuses_a_replay(
+    buyer, product, endpoint_and_secret, receiver, monkeypatch
+):
+    verify = _documented_receiver()
+    _endpoint, secret = endpoint_and_secret
+    pay(user=buyer, items={product: 1})
+    delivery_attempt(delivery_id=Delivery.objects.get().pk)
+    [(headers, body)] = receiver.requests
+    header = headers["SmilePay-Signature"]
+
+    assert verify(body, header, secret)["type"] == "order.paid"
+    with pytest.raises(ValueError, match="bad signature"):
+        verify(body, header, "whsec_wrong")
+    later = time.time() + 301
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(ValueError, match="too old"):
+        verify(body, header, secret)
 
 
 def test_an_endpoint_turned_off_gets_nothing_until_turned_on(
