@@ -19,8 +19,6 @@ from .ssrf import url_check
 logger = logging.getLogger(__name__)
 
 SECRET_OVERLAP = timedelta(hours=24)
-# Longer than one attempt can take: a worker holding a delivery longer has died.
-LEASE = timedelta(seconds=60)
 
 
 def _secret() -> str:
@@ -219,7 +217,10 @@ def delivery_claim(*, delivery_id) -> Delivery | None:
         )
         if delivery is None:
             return None
-        delivery.next_attempt_at = now + LEASE
+        # Longer than one attempt can take: a worker holding it longer has died.
+        delivery.next_attempt_at = now + timedelta(
+            seconds=settings.WEBHOOKS_LEASE_SECONDS
+        )
         delivery.save(update_fields=["next_attempt_at"])
     return delivery
 

@@ -354,5 +354,7 @@ WEBHOOKS_TIMEOUT_SECONDS = 5.0
 WEBHOOKS_RETRY_BASE_SECONDS = 30
 WEBHOOKS_RETRY_MAX_SECONDS = 6 * 60 * 60
 WEBHOOKS_GIVE_UP_AFTER = timedelta(days=3)
+# A worker's claim on a delivery: one dead mid-request has it sent again after this.
+WEBHOOKS_LEASE_SECONDS = env.int("WEBHOOKS_LEASE_SECONDS", default=60)
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=False)

@@ -26,18 +26,8 @@ def test_the_worker_delivers_order_paid_signed_and_retries_after_a_500(
     transactional_db, live_worker, receiver, settings
 ):
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
-    panda = MerchantFactory(name="Panda Electronics", slug="panda")
-    product = ProductFactory(merchant=panda, title="Echo Buds", slug="echo-buds")
-    endpoint, secret = endpoint_create(
-        merchant=panda, url=receiver.url, events=["order.paid"]
-    )
-    shopper = UserFactory(username="ada")
-    wallet_topup(user=shopper, amount="100.00")
-    order = order_place(user=shopper, items={product: 1})
 
-    payment_confirm_with_password(
-        payment=order.payment, user=shopper, password=PASSWORD
-    )
+    endpoint, secret, order = order_paid_with_webhook(url=receiver.url)
 
     # The first POST (after commit, by the worker) is answered 500.
     wait_until(lambda: receiver.requests, timeout=20, what="the first delivery")
@@ -66,3 +56,18 @@ def test_the_worker_delivers_order_paid_signed_and_retries_after_a_500(
     assert event["type"] == "order.paid"
     assert event["data"]["payment"] == {"method": "password"}
     assert event["data"]["order"]["number"] == order.number
+
+
+def order_paid_with_webhook(*, url):
+    """Panda with a webhook endpoint at `url`, and an order of Ada's paid by password
+    (its order.paid is in the outbox). Returns the endpoint, its secret, the order."""
+    panda = MerchantFactory(name="Panda Electronics", slug="panda")
+    product = ProductFactory(merchant=panda, title="Echo Buds", slug="echo-buds")
+    endpoint, secret = endpoint_create(merchant=panda, url=url, events=["order.paid"])
+    shopper = UserFactory(username="ada")
+    wallet_topup(user=shopper, amount="100.00")
+    order = order_place(user=shopper, items={product: 1})
+    payment_confirm_with_password(
+        payment=order.payment, user=shopper, password=PASSWORD
+    )
+    return endpoint, secret, order
