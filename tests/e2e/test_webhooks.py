@@ -1,6 +1,7 @@
 """A real Celery worker delivers a signed order.paid to a receiver on 127.0.0.1."""
 
 import pytest
+from playwright.sync_api import expect
 
 from payments.services import payment_confirm_with_password, wallet_topup
 from payments.tests.factories import order_place
@@ -11,6 +12,7 @@ from webhooks.tasks import relay_webhooks
 from webhooks.tests.receiver import Receiver, signature_valid
 
 from .conftest import wait_until
+from .face import enrolled_shopper_with_order, pay_with_face
 
 pytestmark = pytest.mark.e2e
 
@@ -71,3 +73,45 @@ def order_paid_with_webhook(*, url):
         payment=order.payment, user=shopper, password=PASSWORD
     )
     return endpoint, secret, order
+
+
+@pytest.fixture
+def ok_receiver():
+    receiver = Receiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.mark.camera("genuine", person="obama")
+def test_a_face_payment_in_the_browser_reaches_the_merchants_receiver_signed(
+    live_worker, page, ok_receiver, settings
+):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    user, order = enrolled_shopper_with_order()
+    merchant = order.lines.get().merchant
+    endpoint, secret = endpoint_create(
+        merchant=merchant, url=ok_receiver.url, events=["order.paid"]
+    )
+
+    status = pay_with_face(page, order)
+    expect(status).to_have_attribute("data-state", "approved", timeout=45_000)
+
+    # The worker that approved the payment wrote the event and, after its commit,
+    # queued the delivery it then made.
+    wait_until(lambda: ok_receiver.requests, timeout=20, what="order.paid delivered")
+    [(headers, body)] = ok_receiver.requests
+    assert signature_valid(
+        header=headers["SmilePay-Signature"], body=body, secret=secret
+    )
+    [event] = ok_receiver.payloads()
+    assert event["type"] == "order.paid"
+    assert event["data"]["payment"] == {"method": "face"}
+    assert event["data"]["order"]["number"] == order.number
+    assert [line["title"] for line in event["data"]["order"]["lines"]] == [
+        "Jade Teapot"
+    ]
+    wait_until(
+        lambda: Delivery.objects.get(endpoint=endpoint).status == "delivered",
+        timeout=10,
+        what="the delivery recorded",
+    )
