@@ -25,14 +25,20 @@ from payments.exceptions import (
     WrongPassword,
 )
 from shop.exceptions import ShopError
+from webhooks.exceptions import UnsafeURL, WebhookError
 
 from .exceptions import ApiError
 
 logger = logging.getLogger(__name__)
 
-DOMAIN_ERRORS = (ShopError, PaymentError, FaceAuthError)
+DOMAIN_ERRORS = (ShopError, PaymentError, FaceAuthError, WebhookError)
 # Domain errors are conflicts with the state of things (409) unless listed here.
-DOMAIN_STATUS = {WrongPassword: 400, InvalidAmount: 400, PasswordLocked: 429}
+DOMAIN_STATUS = {
+    WrongPassword: 400,
+    InvalidAmount: 400,
+    PasswordLocked: 429,
+    UnsafeURL: 400,
+}
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -14,6 +14,9 @@ from payments.models import LedgerEntry, Payment, Transfer, Wallet
 from shop.cart import MAX_QUANTITY
 from shop.models import Category, Merchant, Order, OrderLine, Product
 from shop.selectors import category_get
+from webhooks.exceptions import UnsafeURL
+from webhooks.models import Attempt, Delivery, Endpoint, Event, EventType
+from webhooks.ssrf import url_check
 
 
 class BlankAsNullChoiceField(serializers.ChoiceField):
@@ -451,3 +454,105 @@ class MerchantLineSerializer(OrderLineSerializer):
     class Meta(OrderLineSerializer.Meta):
         fields = [*OrderLineSerializer.Meta.fields, "order", "order_status"]
         read_only_fields = fields
+
+
+# --- webhooks ---------------------------------------------------------------------
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    merchant = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Merchant.objects.none(),
+        required=False,
+        help_text="The shop's slug; needed only by the staff of several shops.",
+    )
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EventType.choices),
+        allow_empty=False,
+        help_text="The event types this endpoint receives.",
+    )
+
+    class Meta:
+        model = Endpoint
+        fields = ["id", "merchant", "url", "events", "enabled", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def __init__(self, *args, merchants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["merchant"].queryset = Merchant.objects.filter(
+            pk__in=[m.pk for m in merchants]
+        )
+        if self.instance is not None:
+            self.fields["merchant"].read_only = True
+
+    def validate_url(self, url):
+        try:
+            url_check(url)
+        except UnsafeURL as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return url
+
+    def validate_events(self, events):
+        return sorted(set(events))
+
+
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        read_only=True, help_text="The signing secret: shown this once only."
+    )
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+
+
+class WebhookSecretSerializer(serializers.Serializer):
+    secret = serializers.CharField(
+        help_text="The new signing secret; the old one also signs for 24 hours."
+    )
+
+
+class WebhookAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attempt
+        fields = [
+            "started_at",
+            "duration_ms",
+            "status_code",
+            "error",
+            "response_excerpt",
+        ]
+        read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    event = serializers.CharField(source="event.public_id", read_only=True)
+    type = serializers.CharField(source="event.type", read_only=True)
+    attempts = WebhookAttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "event",
+            "type",
+            "endpoint",
+            "status",
+            "attempt_count",
+            "next_attempt_at",
+            "delivered_at",
+            "attempts",
+        ]
+        read_only_fields = fields
+
+
+class WebhookEventSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    created = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = ["id", "type", "created", "data"]
+        read_only_fields = fields
+
+    def get_created(self, event) -> int:
+        return int(event.created_at.timestamp())

@@ -8,7 +8,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.exceptions import NotFound
 
-from .views import auth, cart, catalogue, merchant, orders, wallet
+from .views import auth, cart, catalogue, merchant, orders, wallet, webhooks
 
 app_name = "api"
 
@@ -44,6 +44,36 @@ urlpatterns = [
     ),
     path("wallet/", wallet.WalletView.as_view(), name="wallet"),
     path("wallet/entries/", wallet.WalletEntryListView.as_view(), name="entries"),
+    path(
+        "merchant/webhooks/",
+        webhooks.WebhookEndpointListView.as_view(),
+        name="merchant_webhooks",
+    ),
+    path(
+        "merchant/webhooks/<int:pk>/",
+        webhooks.WebhookEndpointDetailView.as_view(),
+        name="merchant_webhook",
+    ),
+    path(
+        "merchant/webhooks/<int:pk>/roll/",
+        webhooks.WebhookEndpointRollView.as_view(),
+        name="merchant_webhook_roll",
+    ),
+    path(
+        "merchant/webhooks/<int:pk>/deliveries/",
+        webhooks.WebhookDeliveryListView.as_view(),
+        name="merchant_webhook_deliveries",
+    ),
+    path(
+        "merchant/webhook-deliveries/<int:pk>/resend/",
+        webhooks.WebhookDeliveryResendView.as_view(),
+        name="merchant_webhook_resend",
+    ),
+    path(
+        "merchant/events/",
+        webhooks.WebhookEventListView.as_view(),
+        name="merchant_events",
+    ),
     path(
         "merchant/orders/",
         merchant.MerchantOrderListView.as_view(),

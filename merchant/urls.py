@@ -10,4 +10,20 @@ urlpatterns = [
     path("orders/<str:number>/", views.OrderDetailView.as_view(), name="order"),
     path("lines/<int:pk>/ship/", views.LineShipView.as_view(), name="line_ship"),
     path("lines/<int:pk>/cancel/", views.LineCancelView.as_view(), name="line_cancel"),
+    path("webhooks/", views.WebhookListView.as_view(), name="webhooks"),
+    path("webhooks/new/", views.WebhookCreateView.as_view(), name="webhook_new"),
+    path("webhooks/<int:pk>/", views.WebhookDetailView.as_view(), name="webhook"),
+    path(
+        "webhooks/<int:pk>/roll/", views.WebhookRollView.as_view(), name="webhook_roll"
+    ),
+    path(
+        "webhooks/<int:pk>/delete/",
+        views.WebhookDeleteView.as_view(),
+        name="webhook_delete",
+    ),
+    path(
+        "webhooks/deliveries/<int:pk>/resend/",
+        views.WebhookResendView.as_view(),
+        name="webhook_resend",
+    ),
 ]

@@ -42,6 +42,7 @@ from .exceptions import (
 )
 from .limits import face_limit_for
 from .models import LedgerEntry, Payment, Transfer, Wallet
+from .signals import order_line_refunded, payment_approved, payment_expired
 
 logger = logging.getLogger(__name__)
 
@@ -242,6 +243,7 @@ def payment_approve(*, payment, method, evidence) -> Payment:
         memo=f"Order {order.number}",
     )
     order_mark_paid(order=order)
+    payment_approved.send(sender=Payment, payment=payment)
     logger.info("Order #%s: payment approved by %s", order.number, method)
     return payment
 
@@ -400,6 +402,7 @@ def payment_expire(*, payment) -> Payment:
     """Expire an open payment whose deadline passed; its stock returns."""
     payment = _payment_transition(payment=payment, to=Payment.Status.EXPIRED)
     order_release(order=payment.order, status=Order.Status.EXPIRED)
+    payment_expired.send(sender=Payment, payment=payment)
     return payment
 
 
@@ -465,6 +468,7 @@ def order_line_cancel_and_refund(*, line) -> Transfer:
         payment=payment,
         memo=f"Refund: order {order.number}, {line.quantity} × {line.title}",
     )
+    order_line_refunded.send(sender=Payment, line=line, transfer=transfer)
     logger.info(
         "Order #%s: line %s refunded %s", order.number, line.pk, line.line_total
     )

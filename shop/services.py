@@ -19,6 +19,7 @@ from .exceptions import (
     ProductUnavailable,
 )
 from .models import Order, OrderLine, Product
+from .signals import order_cancelled, order_line_shipped
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,8 @@ def _order_transition(*, order, to, from_=None) -> Order:
         order.refresh_from_db(fields=["status"])
         raise InvalidTransition(ORDER_IS[order.status] % {"number": order.number})
     order.status = to
+    if to == Order.Status.CANCELLED:
+        order_cancelled.send(sender=Order, order=order)
     return order
 
 
@@ -199,6 +202,7 @@ def order_line_ship(*, line) -> OrderLine:
     line = _line_transition(
         line=line, to=OrderLine.Status.SHIPPED, shipped_at=timezone.now()
     )
+    order_line_shipped.send(sender=OrderLine, line=line)
     _order_settle(order=line.order)
     logger.info("Order #%s: line %s shipped", line.order.number, line.pk)
     return line

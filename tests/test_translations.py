@@ -16,6 +16,7 @@ ROOT = Path(settings.BASE_DIR)
 CATALOGUES = [(language, domain) for language in TRANSLATED for domain in MAKEMESSAGES]
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdf]|%[sd]|\{[a-z_0-9]*\}")
 SOURCES = ["accounts", "api", "config", "faceauth", "merchant", "payments", "shop"]
+SOURCES += ["webhooks"]
 SOURCES += ["templates", "static"]
 
 

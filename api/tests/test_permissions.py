@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from shop.tests.factories import PASSWORD
+from webhooks.models import Delivery, Event
+from webhooks.models import Endpoint as WebhookEndpoint
 
 from .conftest import SHIPPING_BODY, client_for
 
@@ -22,6 +24,8 @@ class World:
     paid_order: object
     open_order: object
     line: object
+    webhook: object
+    delivery: object
 
 
 @pytest.fixture
@@ -47,7 +51,23 @@ def world(
         paid_order=paid_order,
         open_order=open_order,
         line=paid_order.lines.get(),
+        **_webhook_of(paid_order),
     )
+
+
+def _webhook_of(paid_order) -> dict:
+    """Panda's webhook endpoint, with a delivery of the paid order's event."""
+    event = Event.objects.get(type="order.paid")
+    webhook = WebhookEndpoint.objects.create(
+        merchant=event.merchant,
+        url="https://hooks.example.com/smilepay",
+        events=["order.paid"],
+        secret="whsec_test",
+    )
+    delivery = Delivery.objects.create(
+        event=event, endpoint=webhook, give_up_at=event.created_at
+    )
+    return {"webhook": webhook, "delivery": delivery}
 
 
 @dataclass
@@ -136,6 +156,46 @@ ENDPOINTS = [
         "/api/merchant/lines/{w.line.pk}/cancel/",
         merchant_only(200, other_shop=404),
     ),
+    Endpoint("get", "/api/merchant/webhooks/", merchant_only(200, other_shop=200)),
+    # A private address: refused for anyone who may add an endpoint at all.
+    Endpoint(
+        "post",
+        "/api/merchant/webhooks/",
+        merchant_only(400, other_shop=400),
+        body={"url": "http://10.0.0.1/", "events": ["order.paid"]},
+    ),
+    Endpoint(
+        "get",
+        "/api/merchant/webhooks/{w.webhook.pk}/",
+        merchant_only(200, other_shop=404),
+    ),
+    Endpoint(
+        "patch",
+        "/api/merchant/webhooks/{w.webhook.pk}/",
+        merchant_only(200, other_shop=404),
+        body={"enabled": False},
+    ),
+    Endpoint(
+        "delete",
+        "/api/merchant/webhooks/{w.webhook.pk}/",
+        merchant_only(204, other_shop=404),
+    ),
+    Endpoint(
+        "post",
+        "/api/merchant/webhooks/{w.webhook.pk}/roll/",
+        merchant_only(200, other_shop=404),
+    ),
+    Endpoint(
+        "get",
+        "/api/merchant/webhooks/{w.webhook.pk}/deliveries/",
+        merchant_only(200, other_shop=404),
+    ),
+    Endpoint(
+        "post",
+        "/api/merchant/webhook-deliveries/{w.delivery.pk}/resend/",
+        merchant_only(200, other_shop=404),
+    ),
+    Endpoint("get", "/api/merchant/events/", merchant_only(200, other_shop=200)),
     Endpoint("get", "/api/schema/", everyone(200)),
     Endpoint("get", "/api/docs/", everyone(200)),
 ]
@@ -154,6 +214,8 @@ def test_the_matrix_covers_every_endpoint_of_the_schema(api):
             e.url.replace("{w.paid_order.number}", "{number}")
             .replace("{w.open_order.number}", "{number}")
             .replace("{w.line.pk}", "{id}")
+            .replace("{w.webhook.pk}", "{id}")
+            .replace("{w.delivery.pk}", "{id}")
             .replace("tea-mug", "{slug}"),
         )
         for e in ENDPOINTS

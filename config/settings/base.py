@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come from the environment."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "faceauth",
     "payments",
     "merchant",
+    "webhooks",
     "api",
 ]
 
@@ -242,6 +244,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.apply_face_verdicts",
         "schedule": 10.0,
     },
+    # The webhook outbox relay: retries, and deliveries a dead worker left behind.
+    "relay-webhooks": {
+        "task": "webhooks.tasks.relay_webhooks",
+        "schedule": 15.0,
+    },
 }
 
 # How long a placed order waits for the shopper's confirmation before it expires
@@ -290,6 +297,8 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "payments.models.Payment.Method",
         "TransferKindEnum": "payments.models.Transfer.Kind",
         "FaceLimitCodeEnum": "payments.limits.FACE_LIMIT_CODES",
+        "WebhookEventTypeEnum": "webhooks.models.EventType",
+        "WebhookDeliveryStatusEnum": "webhooks.models.Delivery.Status",
     },
 }
 
@@ -337,3 +346,15 @@ CELERY_BEAT_SCHEDULE["purge-biometrics"] = {
     "task": "faceauth.tasks.purge_biometrics",
     "schedule": 24 * 60 * 60.0,
 }
+
+# Webhooks to merchants (webhooks/): a 5 s budget per request, retried with
+# exponential back-off and jitter for 3 days. Loopback only where a test or the demo
+# runs its own receiver; https only in production (production.py).
+WEBHOOKS_TIMEOUT_SECONDS = 5.0
+WEBHOOKS_RETRY_BASE_SECONDS = 30
+WEBHOOKS_RETRY_MAX_SECONDS = 6 * 60 * 60
+WEBHOOKS_GIVE_UP_AFTER = timedelta(days=3)
+# A worker's claim on a delivery: one dead mid-request has it sent again after this.
+WEBHOOKS_LEASE_SECONDS = env.int("WEBHOOKS_LEASE_SECONDS", default=60)
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=False)

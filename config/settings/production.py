@@ -13,6 +13,7 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 FACEAUTH_KEYS = env.list("FACEAUTH_KEYS")
 if not [key for key in FACEAUTH_KEYS if key.strip()]:
     raise ImproperlyConfigured("Set FACEAUTH_KEYS to one or more Fernet keys.")
+WEBHOOKS_REQUIRE_HTTPS = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -16,6 +16,7 @@ from payments.models import LedgerEntry, Payment, Transfer, Wallet
 from payments.services import checkout_place, payment_confirm_with_password
 from shop.models import Cart, CartItem, Order, Product
 from shop.tests.factories import SHIPPING, UserFactory
+from webhooks.models import Endpoint as WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,13 @@ def marketplace(funded_shopper, product, password):
         reference="SP-TEST",
         deadline=timezone.now(),
         liveness={"distances": [0.31, 0.35], "rise": 0.4},
+    )
+    # A webhook endpoint: the payment below writes its event and delivery.
+    WebhookEndpoint.objects.create(
+        merchant=product.merchant,
+        url="https://hooks.example.com/smilepay",
+        events=["order.paid"],
+        secret="whsec_test",
     )
     cart = Cart.objects.create(user=funded_shopper)
     CartItem.objects.create(cart=cart, product=product, quantity=2)

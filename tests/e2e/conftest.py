@@ -189,6 +189,8 @@ def server_env(django_db_setup, django_db_blocker, e2e_queue):
         TEST_REDIS_URL=settings.REDIS_URL,
         CELERY_TASK_DEFAULT_QUEUE=e2e_queue,
         FACEAUTH_REDIS_PREFIX=settings.FACEAUTH_REDIS_PREFIX,
+        # The webhook tests' receivers listen on 127.0.0.1.
+        WEBHOOKS_ALLOW_LOOPBACK="true",
         PYTHONUNBUFFERED="1",
     )
     return env

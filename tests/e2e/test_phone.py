@@ -92,7 +92,13 @@ def _pages(role: str, shop: dict) -> list[str]:
             "/accounts/password_change/",
         ]
     if role == "merchant":
-        return ["/merchant/", "/merchant/orders/", f"/merchant/orders/{paid}/"]
+        return [
+            "/merchant/",
+            "/merchant/orders/",
+            f"/merchant/orders/{paid}/",
+            "/merchant/webhooks/",
+            "/merchant/webhooks/new/",
+        ]
     return [
         "/admin/",
         "/admin/shop/order/",
