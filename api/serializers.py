@@ -512,6 +512,12 @@ class WebhookSecretSerializer(serializers.Serializer):
 
 
 class WebhookAttemptSerializer(serializers.ModelSerializer):
+    error = serializers.CharField(
+        source="error_message",
+        read_only=True,
+        help_text="Why the attempt failed, in the caller's language; empty if it did not.",
+    )
+
     class Meta:
         model = Attempt
         fields = [

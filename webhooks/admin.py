@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import Attempt, Delivery, Endpoint, Event
 
@@ -33,9 +34,14 @@ class AttemptInline(admin.TabularInline):
         "started_at",
         "duration_ms",
         "status_code",
-        "error",
+        "error_message",
         "response_excerpt",
     ]
+    fields = readonly_fields
+
+    @admin.display(description=_("error"))
+    def error_message(self, attempt):
+        return attempt.error_message
 
 
 @admin.register(Delivery)

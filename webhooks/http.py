@@ -6,7 +6,9 @@ import http.client
 import socket
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_noop
 
 from .ssrf import Target
 
@@ -29,7 +31,25 @@ class Response:
     status_code: int | None
     duration_ms: int
     excerpt: str = ""
+    # An English message as written, translated when read (exceptions.message_in_language).
     error: str = ""
+    error_params: dict = field(default_factory=dict)
+
+
+def _network_error(exc: Exception, timeout: float) -> tuple[str, dict]:
+    """What went wrong on the wire, as a message and its parameters."""
+    if isinstance(exc, TimeoutError):
+        message = gettext_noop("Timed out after %(seconds)s s.")
+        params = {"seconds": f"{timeout:g}"}
+    elif isinstance(exc, ConnectionRefusedError):
+        message, params = gettext_noop("The connection was refused."), {}
+    elif isinstance(exc, ssl.SSLCertVerificationError):
+        message = gettext_noop("The TLS certificate was not accepted: %(reason)s")
+        params = {"reason": (exc.verify_message or str(exc))[:200]}
+    else:
+        message = gettext_noop("The request failed: %(reason)s")
+        params = {"reason": str(exc)[:200] or type(exc).__name__}
+    return message, params
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
@@ -78,14 +98,13 @@ def post(*, target: Target, body: bytes, headers: dict, timeout: float) -> Respo
         response = connection.getresponse()
         sock.settimeout(max(deadline - time.monotonic(), 0.001))
         text = response.read(READ_LIMIT).decode("utf-8", "replace")
-    except TimeoutError:
-        return Response(None, elapsed_ms(), error=f"Timed out after {timeout:g} s")
     except (OSError, http.client.HTTPException) as exc:
-        return Response(None, elapsed_ms(), error=str(exc)[:255] or type(exc).__name__)
+        error, params = _network_error(exc, timeout)
+        return Response(None, elapsed_ms(), error=error, error_params=params)
     finally:
         connection.close()
-    error = ""
+    error, params = "", {}
     if 300 <= response.status < 400:
-        location = response.getheader("Location", "")[:200]
-        error = f"Redirect not followed (Location: {location})"
-    return Response(response.status, elapsed_ms(), text[:EXCERPT_CHARS], error[:255])
+        error = gettext_noop("Redirect not followed (Location: %(location)s).")
+        params = {"location": response.getheader("Location", "")[:200]}
+    return Response(response.status, elapsed_ms(), text[:EXCERPT_CHARS], error, params)

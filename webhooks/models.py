@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .exceptions import message_in_language
+
 
 class EventType(models.TextChoices):
     ORDER_PAID = "order.paid", _("Order paid")
@@ -134,7 +136,9 @@ class Attempt(models.Model):
     started_at = models.DateTimeField(_("time"))
     duration_ms = models.PositiveIntegerField(_("duration (ms)"))
     status_code = models.PositiveIntegerField(_("status code"), null=True, blank=True)
+    # English as written, with its parameters apart: `error_message` translates it.
     error = models.CharField(_("error"), max_length=255, blank=True)
+    error_params = models.JSONField(_("error parameters"), default=dict, blank=True)
     response_excerpt = models.CharField(_("response"), max_length=500, blank=True)
 
     class Meta:
@@ -148,3 +152,8 @@ class Attempt(models.Model):
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def error_message(self) -> str:
+        """What went wrong, in the reader's language."""
+        return message_in_language(self.error, self.error_params)

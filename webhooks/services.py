@@ -236,7 +236,7 @@ def delivery_attempt(*, delivery_id) -> Delivery | None:
     try:
         target = url_check(endpoint.url)
     except UnsafeURL as exc:
-        response = http.Response(None, 0, error=str(exc)[:255])
+        response = http.Response(None, 0, error=exc.message, error_params=exc.params)
     else:
         headers = {
             "Content-Type": "application/json",
@@ -267,6 +267,7 @@ def _delivery_record(*, delivery, response, started_at) -> Delivery:
             duration_ms=response.duration_ms,
             status_code=response.status_code,
             error=response.error,
+            error_params=response.error_params,
             response_excerpt=response.excerpt,
         )
         delivery.attempt_count += 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .exceptions import UnsafeURL
 
@@ -34,21 +34,34 @@ class Target:
 
 
 def _address_refusal(ip) -> str | None:
-    """Why webhooks must not reach `ip`, or None if they may."""
+    """Why webhooks must not reach `ip` (a message with %(host)s and %(ip)s), or
+    None if they may."""
     if ip.version == 6 and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     if ip in METADATA_ADDRESSES:
-        return _("%(ip)s is a cloud metadata address.") % {"ip": ip}
+        return gettext_noop(
+            "Webhooks cannot be sent to %(host)s: %(ip)s is a cloud metadata address."
+        )
     if ip.is_loopback:
         if settings.WEBHOOKS_ALLOW_LOOPBACK:
             return None
-        return _("%(ip)s is a loopback address (this machine).") % {"ip": ip}
+        return gettext_noop(
+            "Webhooks cannot be sent to %(host)s: "
+            "%(ip)s is a loopback address (this machine)."
+        )
     if ip.is_link_local:
-        return _("%(ip)s is a link-local address.") % {"ip": ip}
+        return gettext_noop(
+            "Webhooks cannot be sent to %(host)s: %(ip)s is a link-local address."
+        )
     if ip.is_private:
-        return _("%(ip)s is a private network address.") % {"ip": ip}
+        return gettext_noop(
+            "Webhooks cannot be sent to %(host)s: %(ip)s is a private network address."
+        )
     if not ip.is_global or ip.is_multicast:
-        return _("%(ip)s is not a public internet address.") % {"ip": ip}
+        return gettext_noop(
+            "Webhooks cannot be sent to %(host)s: "
+            "%(ip)s is not a public internet address."
+        )
     return None
 
 
@@ -58,36 +71,32 @@ def url_check(url: str) -> Target:
     scheme = parts.scheme.lower()
     allowed = ("https",) if settings.WEBHOOKS_REQUIRE_HTTPS else ("https", "http")
     if scheme not in allowed:
-        raise UnsafeURL(_("The URL must start with https://."))
+        raise UnsafeURL(gettext_noop("The URL must start with https://."))
     try:
         host, port = parts.hostname, parts.port
     except ValueError:
-        raise UnsafeURL(_("The URL's port is not a number.")) from None
+        raise UnsafeURL(gettext_noop("The URL's port is not a number.")) from None
     if not host:
-        raise UnsafeURL(_("The URL has no host name."))
+        raise UnsafeURL(gettext_noop("The URL has no host name."))
     if parts.username or parts.password:
-        raise UnsafeURL(_("The URL must not hold a user name or password."))
+        raise UnsafeURL(gettext_noop("The URL must not hold a user name or password."))
     port = port or (443 if scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise UnsafeURL(
-            _("The host name %(host)s could not be resolved.") % {"host": host}
+            gettext_noop("The host name %(host)s could not be resolved."), host=host
         ) from None
     addresses = []
     for info in infos:
         ip = ipaddress.ip_address(info[4][0].split("%")[0])
-        reason = _address_refusal(ip)
-        if reason:
-            # Translators: %(reason)s is a sentence saying what the address is.
-            raise UnsafeURL(
-                _("Webhooks cannot be sent to %(host)s: %(reason)s")
-                % {"host": host, "reason": reason}
-            )
+        refusal = _address_refusal(ip)
+        if refusal:
+            raise UnsafeURL(refusal, host=host, ip=str(ip))
         addresses.append(str(ip))
     if not addresses:
         raise UnsafeURL(
-            _("The host name %(host)s could not be resolved.") % {"host": host}
+            gettext_noop("The host name %(host)s could not be resolved."), host=host
         )
     path = parts.path or "/"
     if parts.query:

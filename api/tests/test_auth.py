@@ -193,6 +193,29 @@ def test_five_wrong_passwords_lock_the_username_out_of_the_token_endpoint(
     assert not Token.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        (
+            "fr",
+            "Trop de tentatives de connexion. Disponible à nouveau dans 900 secondes.",
+        ),
+        ("zh-hans", "登录尝试次数过多。 预计 900 秒后可用。"),
+    ],
+)
+def test_the_lock_out_is_told_in_the_callers_language(
+    api, shopper, clock, language, detail
+):
+    for _ in range(5):
+        _token(api(), "ada", "wrong")
+
+    response = _token(api(), "ada", PASSWORD, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 429
+    assert response.json() == {"detail": detail, "code": "throttled"}
+    assert response["Retry-After"] == "900"
+
+
 def test_a_locked_username_that_does_not_exist_looks_the_same(api, shopper, clock):
     for _ in range(5):
         _token(api(), "nobody", "wrong")

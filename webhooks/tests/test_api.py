@@ -131,3 +131,31 @@ def test_a_shopper_gets_403(buyer):
     client.force_authenticate(buyer)
 
     assert client.get("/api/merchant/webhooks/").status_code == 403
+
+
+def test_an_attempts_error_is_in_the_callers_language(
+    panda_api, endpoint_and_secret, buyer, product, settings
+):
+    endpoint, _secret = endpoint_and_secret
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False  # the endpoint is on this machine
+    pay(user=buyer, items={product: 1}, method="password")
+    delivery_attempt(delivery_id=Delivery.objects.get().pk)
+    url = f"/api/merchant/webhooks/{endpoint.pk}/deliveries/"
+
+    answers = {
+        language: panda_api.get(url, HTTP_ACCEPT_LANGUAGE=language).json()
+        for language in ("en", "zh-hans")
+    }
+
+    errors = {}
+    for language, log in answers.items():
+        [entry] = log["results"] if isinstance(log, dict) else log
+        errors[language] = entry["attempts"][0]["error"]
+    assert errors["en"] == (
+        "Webhooks cannot be sent to 127.0.0.1: "
+        "127.0.0.1 is a loopback address (this machine)."
+    )
+    assert (
+        errors["zh-hans"]
+        == "无法向 127.0.0.1 发送 Webhook：127.0.0.1 是回环地址（本机）。"
+    )

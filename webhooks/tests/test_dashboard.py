@@ -146,3 +146,20 @@ def test_the_admin_lists_webhooks_without_their_secrets(
         response = admin_client.get(url)
         assert response.status_code == 200, url
         assert secret not in response.content.decode(), url
+
+
+def test_the_delivery_log_tells_why_an_attempt_failed_in_the_readers_language(
+    panda_client, endpoint_and_secret, receiver, buyer, product
+):
+    receiver.script = [("redirect", "https://elsewhere.example/hook")]
+    pay(user=buyer, items={product: 1}, method="password")
+    delivery = delivery_attempt(delivery_id=Delivery.objects.get().pk)
+    url = f"/merchant/webhooks/{delivery.endpoint_id}/"
+
+    english = panda_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    french = panda_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    where = "https://elsewhere.example/hook"
+    assert f"Redirect not followed (Location: {where})." in english
+    assert f"Redirection non suivie (Location : {where})." in french
+    assert "Redirect not followed" not in french

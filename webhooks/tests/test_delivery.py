@@ -2,13 +2,14 @@
 
 import json
 import re
+import socket
 import time
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from payments.models import Payment
 from payments.services import payment_approve
@@ -20,6 +21,7 @@ from webhooks.services import (
     delivery_attempt,
     delivery_claim,
     delivery_resend,
+    endpoint_create,
     endpoint_roll_secret,
 )
 
@@ -153,7 +155,7 @@ def test_a_hanging_receiver_is_cut_off_at_5_seconds_and_retried(
 
     attempt = first.attempts.get()
     assert attempt.status_code is None
-    assert "Timed out after 5 s" in attempt.error
+    assert attempt.error_message == "Timed out after 5 s."
     assert 4900 <= attempt.duration_ms < 6500
     assert first.status == Delivery.Status.PENDING
     _make_due(delivery)
@@ -290,3 +292,24 @@ def test_an_endpoint_turned_off_gets_nothing_until_turned_on(
     Endpoint.objects.filter(pk=endpoint.pk).update(enabled=True)
     assert delivery_attempt(delivery_id=delivery.pk).status == "delivered"
     assert len(receiver.requests) == 1
+
+
+def test_a_closed_port_is_recorded_as_a_refused_connection_and_retried(
+    buyer, product, merchant, loopback_allowed
+):
+    with socket.socket() as probe:  # a port nobody listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint_create(
+        merchant=merchant, url=f"http://127.0.0.1:{port}/", events=["order.paid"]
+    )
+    pay(user=buyer, items={product: 1}, method="password")
+
+    delivery = delivery_attempt(delivery_id=Delivery.objects.get().pk)
+
+    attempt = delivery.attempts.get()
+    assert attempt.status_code is None
+    assert attempt.error_message == "The connection was refused."
+    with translation.override("fr"):
+        assert attempt.error_message == "La connexion a été refusée."
+    assert delivery.status == Delivery.Status.PENDING

@@ -3,6 +3,7 @@
 import socket
 
 import pytest
+from django.utils import translation
 
 from webhooks.exceptions import UnsafeURL
 from webhooks.models import Delivery
@@ -101,8 +102,17 @@ def test_a_name_rebound_to_a_private_address_after_saving_is_refused_at_send(
 
     attempt = delivery.attempts.get()
     assert attempt.status_code is None
-    assert "169.254.169.254 is a cloud metadata address." in attempt.error
+    assert attempt.error_message == (
+        "Webhooks cannot be sent to hooks.example.com: "
+        "169.254.169.254 is a cloud metadata address."
+    )
     assert delivery.status == Delivery.Status.PENDING  # retried, checked again
+    # Stored in no language: each reader sees it in theirs.
+    with translation.override("fr"):
+        assert attempt.error_message == (
+            "Impossible d'envoyer des webhooks à hooks.example.com : "
+            "169.254.169.254 est une adresse de métadonnées cloud."
+        )
 
 
 def test_a_redirect_is_not_followed(
@@ -116,6 +126,9 @@ def test_a_redirect_is_not_followed(
 
     attempt = delivery.attempts.get()
     assert attempt.status_code == 302
-    assert attempt.error.startswith("Redirect not followed")
+    assert attempt.error_message == (f"Redirect not followed (Location: {target.url}).")
+    with translation.override("zh-hans"):
+        assert attempt.error_message.startswith("未跟随重定向")
+        assert target.url in attempt.error_message
     assert delivery.status == Delivery.Status.PENDING
     assert len(receiver.requests) == 1 and target.requests == []
