@@ -212,16 +212,10 @@ class Payment(models.Model):
     def is_open(self):
         return self.status == self.Status.AWAITING_CONFIRMATION
 
-    # What the shopper reads of the status: plain words. Merchants and the admin
-    # read the status's own label ("Approved").
-    SHOPPER_STATUS_LABELS = {
-        Status.AWAITING_CONFIRMATION: Status.AWAITING_CONFIRMATION.label,
-        Status.APPROVED: pgettext_lazy("payment status", "Paid"),
-        Status.DECLINED: Status.DECLINED.label,
-        Status.EXPIRED: Status.EXPIRED.label,
-        Status.CANCELLED: Status.CANCELLED.label,
-    }
+    # What the shopper reads of a status where it differs from the status's own label
+    # ("Approved"), which merchants and the admin read.
+    SHOPPER_STATUS_LABELS = {Status.APPROVED: pgettext_lazy("payment status", "Paid")}
 
     @property
     def shopper_status_label(self) -> str:
-        return self.SHOPPER_STATUS_LABELS[self.status]
+        return self.SHOPPER_STATUS_LABELS.get(self.status, self.get_status_display())

@@ -254,20 +254,16 @@ class Order(models.Model):
     def item_count(self):
         return sum(line.quantity for line in self.lines.all())
 
-    # What the shopper reads of the status: plain words. Merchants and the admin
-    # read the status's own label ("Fulfilled").
+    # What the shopper reads of a status where it differs from the status's own label,
+    # which merchants and the admin read.
     SHOPPER_STATUS_LABELS = {
-        Status.AWAITING_PAYMENT: Status.AWAITING_PAYMENT.label,
-        Status.PAID: Status.PAID.label,
         # Every line still on the order has shipped (others were cancelled, refunded).
         Status.FULFILLED: pgettext_lazy("order status", "Shipped"),
-        Status.CANCELLED: Status.CANCELLED.label,
-        Status.EXPIRED: Status.EXPIRED.label,
     }
 
     @property
     def shopper_status_label(self) -> str:
-        return self.SHOPPER_STATUS_LABELS[self.status]
+        return self.SHOPPER_STATUS_LABELS.get(self.status, self.get_status_display())
 
 
 class OrderLine(models.Model):

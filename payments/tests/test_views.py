@@ -881,3 +881,38 @@ def test_order_page_tells_the_shopper_when_each_line_shipped(shopper_client, ord
 
     shipped = timezone.localtime(line.shipped_at).strftime("%-d %b %Y, %H:%M")
     assert f"Shipped {shipped}" in html
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        ("awaiting_payment", "Awaiting payment"),
+        ("paid", "Paid"),
+        ("fulfilled", "Shipped"),  # staff read "Fulfilled"
+        ("cancelled", "Cancelled"),
+        ("expired", "Expired"),
+    ],
+)
+def test_the_shopper_reads_plain_words_for_an_orders_status(status, label):
+    order = Order(status=status)
+
+    assert order.shopper_status_label == label
+    assert order.get_status_display() == (
+        "Fulfilled" if status == "fulfilled" else label
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        ("awaiting_confirmation", "Awaiting confirmation"),
+        ("approved", "Paid"),  # staff read "Approved"
+        ("declined", "Declined"),
+        ("expired", "Expired"),
+        ("cancelled", "Cancelled"),
+    ],
+)
+def test_the_shopper_reads_plain_words_for_a_payments_status(status, label):
+    payment = Payment(status=status)
+
+    assert payment.shopper_status_label == label

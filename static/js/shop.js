@@ -27,3 +27,17 @@ document.addEventListener("submit", (event) => {
     queueMicrotask(() => { button.disabled = true; });
   }
 });
+
+// The account menu on a phone (a <details>): Escape, or a tap anywhere else, closes it.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  for (const menu of document.querySelectorAll("details.account-menu[open]")) {
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  }
+});
+document.addEventListener("click", (event) => {
+  for (const menu of document.querySelectorAll("details.account-menu[open]")) {
+    if (!menu.contains(event.target)) menu.open = false;
+  }
+});

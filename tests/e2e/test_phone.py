@@ -6,6 +6,7 @@ page at both widths are kept in test-artifacts/e2e/<test>/ for a human to look a
 import re
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -17,7 +18,7 @@ from payments.tests.factories import order_place
 from shop.demo.catalogue import DEMO_USERS
 from shop.models import Category, Order, Product
 
-from .steps import add_to_cart, go_to_checkout, log_in
+from .steps import add_to_cart, fill_shipping, go_to_checkout, log_in
 from .test_merchant import FACE_EVIDENCE
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +60,21 @@ def demo_shop(live_shop):
     }
 
 
-def _pages(role: str, shop: dict) -> list[str]:
+def _agree_to_face_payment(page):
+    """A step between pages: agree on the consent page, then confirm the password,
+    which opens the enrolment page. By ids, whatever the page's language."""
+    page.goto("/face/consent/")
+    page.locator("#id_agree").check()
+    page.locator("form.card [type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/face/confirm-password/"))
+    page.locator("#id_password").fill(DEMO_USERS["shopper"]["password"])
+    page.locator("form.card [type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/face/enrol/"))
+
+
+def _pages(role: str, shop: dict) -> list:
+    """The paths a role visits in turn, and the steps (callables) taken between
+    them to reach pages that need one, such as enrolment after consent."""
     waiting, paid = shop["waiting"].number, shop["paid"].number
     if role == "visitor":
         return [
@@ -82,6 +97,7 @@ def _pages(role: str, shop: dict) -> list[str]:
             "/",
             "/cart/",
             "/checkout/",
+            "/checkout/review/",
             "/orders/",
             f"/orders/{waiting}/",
             f"/orders/{paid}/",
@@ -89,6 +105,10 @@ def _pages(role: str, shop: dict) -> list[str]:
             "/wallet/",
             "/face/",
             "/face/consent/",
+            _agree_to_face_payment,
+            "/face/confirm-password/",
+            "/face/enrol/",
+            "/face/consent/",  # now agreed: it says so
             "/accounts/password_change/",
         ]
     if role == "merchant":
@@ -99,13 +119,19 @@ def _pages(role: str, shop: dict) -> list[str]:
             "/merchant/webhooks/",
             "/merchant/webhooks/new/",
         ]
+    # Every list in the admin, and a page of each kind an admin reads closely.
+    lists = [
+        f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for model in admin.site._registry
+    ]
+    attempt = shop["attempt"]
     return [
         "/admin/",
-        "/admin/shop/order/",
+        *sorted(lists),
         f"/admin/shop/order/{shop['paid'].pk}/change/",
-        "/admin/shop/product/",
-        "/admin/payments/payment/",
-        "/admin/faceauth/verificationattempt/",
+        f"/admin/shop/product/{shop['product'].pk}/change/",
+        f"/admin/payments/payment/{shop['paid'].payment.pk}/change/",
+        f"/admin/faceauth/verificationattempt/{attempt.pk}/change/",
     ]
 
 
@@ -122,7 +148,8 @@ def _small_targets(page) -> list[str]:
             let target = el;
             if (el.type === "checkbox" || el.type === "radio") target = el.closest("label") || el;
             const box = target.getBoundingClientRect();
-            if (!box.width || !box.height || getComputedStyle(el).visibility === "hidden") continue;
+            // checkVisibility: not in a closed <details> either, whose boxes still measure.
+            if (!box.width || !box.height || !el.checkVisibility({visibilityProperty: true})) continue;
             if (el.tagName === "A" && getComputedStyle(el).display === "inline") {
               const around = el.parentElement.textContent.replace(el.textContent, "").trim();
               if (around.replace(/[›|·,.]/g, "").trim()) continue;  // in a sentence
@@ -137,20 +164,22 @@ def _small_targets(page) -> list[str]:
     )
 
 
-def _overlapping_text(page) -> list[str]:
+def _overlapping_text(page, within: str = "body") -> list[str]:
     """Pairs of visible text runs whose boxes overlap: a name over its price, a
     label under a button. Each run is a text node's line boxes, so two lines of one
-    paragraph never count; a run nested in the other's element does not either."""
+    paragraph never count; a run nested in the other's element does not either.
+    `within` limits it to one element's text (a menu open over the page)."""
     return page.evaluate(
-        """() => {
+        """(within) => {
           const runs = [];
-          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          const root = document.querySelector(within);
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
           for (let node = walker.nextNode(); node; node = walker.nextNode()) {
             const text = node.textContent.trim();
             const el = node.parentElement;
             if (!text || !el || el.closest("script, style, noscript, svg, .visually-hidden, [hidden]")) continue;
-            const style = getComputedStyle(el);
-            if (style.visibility === "hidden" || style.opacity === "0") continue;
+            // Not hidden, see-through, or in a closed <details> (whose boxes still measure).
+            if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
             // What shows of a run is what its clipping ancestors let through
             // (a visually hidden table head is clipped to 1 px; a scroller to its box).
             const clips = [];
@@ -183,7 +212,8 @@ def _overlapping_text(page) -> list[str]:
             }
           }
           return overlaps.slice(0, 6);
-        }"""
+        }""",
+        within,
     )
 
 
@@ -231,14 +261,18 @@ def test_every_page_fits_a_phone_and_a_finger(
     if role == "shopper":
         add_to_cart(page, slug=demo_shop["product"].slug)
         go_to_checkout(page)
+        fill_shipping(page)
     # Signed in by the English names; then the language the switcher would set.
     page.context.add_cookies(
         [{"name": "django_language", "value": language, "url": live_shop}]
     )
     too_wide, too_small, overlapping, wrong_language, internal = {}, {}, {}, [], []
-    for name, viewport in PHONES.items():
-        page.set_viewport_size(viewport)
-        for path in _pages(role, demo_shop):
+    for path in _pages(role, demo_shop):
+        if callable(path):
+            path(page)
+            continue
+        for name, viewport in PHONES.items():
+            page.set_viewport_size(viewport)
             response = page.goto(path)
             assert response.status < 400, f"{path}: {response.status}"
             page.wait_for_load_state("networkidle")
@@ -299,3 +333,61 @@ def test_the_overlap_check_sees_text_on_text_and_not_hidden_text(live_shop, new_
     overlaps = _overlapping_text(page)
     assert '"¥1,899.00" over "A 27-inch monitor"' in overlaps
     assert not [overlap for overlap in overlaps if '"Price"' in overlap]
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "zh-hans"])
+def test_on_a_phone_the_account_links_fold_into_a_menu(
+    demo_shop, live_shop, new_page, screenshot, language
+):
+    """The header of a signed-in merchant (the most links) on the smallest phone:
+    the brand, the cart and "Menu" share one row, the search the next; the menu
+    opens over the page, fits the screen and a finger, and closes on Escape or a
+    tap elsewhere. On a 1280 px desktop the same links are all in one row, with no
+    menu."""
+    page = new_page(viewport=PHONES["360"], is_mobile=True, has_touch=True)
+    page.goto("/accounts/login/")
+    log_in(page, username="merchant", password=DEMO_USERS["merchant"]["password"])
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_shop}]
+    )
+    page.goto("/")
+    menu = page.get_by_test_id("account-menu")
+    toggle = menu.locator("summary")
+    log_out = menu.locator(".account-nav [type=submit]")
+
+    tops = {
+        name: page.locator(selector).bounding_box()
+        for name, selector in {
+            "brand": ".brand",
+            "cart": ".cart-link",
+            "menu": ".account-menu > summary",
+            "search": "form.search",
+        }.items()
+    }
+    assert abs(tops["cart"]["y"] - tops["brand"]["y"]) < 12, tops
+    assert abs(tops["menu"]["y"] - tops["brand"]["y"]) < 12, tops
+    assert tops["search"]["y"] >= tops["brand"]["y"] + tops["brand"]["height"]
+    header = page.locator(".header-row").bounding_box()
+    assert header["height"] < 130, f"the header takes {header['height']} px"
+    expect(log_out).to_be_hidden()
+
+    toggle.tap()
+    expect(log_out).to_be_visible()
+    screenshot(page, "menu-open")
+    assert _too_wide(page, PHONES["360"]["width"]) == []
+    assert _small_targets(page) == []
+    assert _overlapping_text(page, within=".account-menu") == []
+
+    page.keyboard.press("Escape")
+    expect(log_out).to_be_hidden()
+    toggle.tap()
+    page.locator(".site-footer p").tap()  # plain text, away from the menu
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(log_out).to_be_hidden()
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(log_out).to_be_visible()
+    expect(toggle).to_be_hidden()
+    header = page.locator(".header-row").bounding_box()
+    assert header["height"] < 80, f"the desktop header wraps: {header['height']} px"
+    screenshot(page, "desktop")
