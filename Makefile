@@ -12,7 +12,7 @@ MESSAGES := $(STATE)/messages-compiled
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast bench lint format redis browser messages translations clean
+.PHONY: help setup run cluster test test-fast bench lint format redis browser messages translations clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -68,6 +68,9 @@ $(DB_READY): $(INSTALLED) .env $(MIGRATIONS)
 
 run: setup ## Start the shop: Redis, Daphne on :8000, a Celery worker and beat
 	@scripts/run.sh
+
+cluster: setup ## A proxy on :8000, two web nodes, two Celery workers and beat, on PostgreSQL (docs/operations.md)
+	@$(PY) scripts/cluster.py
 
 test: $(INSTALLED) $(MESSAGES) redis browser ## Run every test (DATABASE_URL picks the database; PYTEST_ARGS=... passes options)
 	@scripts/test.sh $(PYTEST_ARGS)

@@ -107,6 +107,13 @@ def _key(limit: Limit, subject: str, suffix: str) -> str:
     return f"{prefix}:{limit.name}:{digest}:{suffix}"
 
 
+def lock_keys_pattern() -> str:
+    """The pattern of the cache's Redis keys of every lock in force, whatever the
+    limit and subject (for the metrics): `<cache prefix>:<prefix>:<limit>:*:lock`."""
+    prefix = getattr(settings, "AUTH_THROTTLE_PREFIX", "auth-throttle")
+    return cache.make_key(f"{prefix}:*:lock")
+
+
 def locked_for(limit: Limit, subject: str) -> int:
     """Seconds `subject` stays locked under `limit`; 0 when it is free."""
     if not subject:

@@ -597,8 +597,17 @@ def crowd(stack, shoppers, product, films, *, size: int, rounds: int = 1) -> dic
         # This process: the simulated shoppers' websocket clients.
         shoppers_cpu_cores=round(cpu_shoppers / wall, 2),
         worker_cpu_ms_per_frame=_per_frame(cpu_worker, result["frames_processed"]),
+        # Capacity (issue 15): the web and worker processes' own CPU per approved
+        # checkout, so that checkouts per second ≈ cores ÷ this.
+        cpu_seconds_per_approved=_per_approved(
+            cpu_worker + cpu_daphne, result["outcomes"].get("approved", 0)
+        ),
     )
     return result
+
+
+def _per_approved(cpu_seconds: float, approved: int) -> float | None:
+    return round(cpu_seconds / approved, 2) if approved else None
 
 
 def concurrent(

@@ -6,6 +6,8 @@ from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
 urlpatterns = [
+    # Probes for the proxy and the operator: no slash, no redirect, no session.
+    path("", include("ops.urls")),
     path("admin/", admin.site.urls),
     # The switcher posts here (set_language); the face pages' strings come from jsi18n.
     path("i18n/", include("django.conf.urls.i18n")),

@@ -100,6 +100,7 @@ class AttemptConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAVAILABLE)
             return
         await self.accept()
+        logger.info("Attempt %s: camera connected", self.attempt.public_id)
         await self.send_state(
             {
                 "state": "streaming",

@@ -37,9 +37,11 @@ INSTALLED_APPS = [
     "merchant",
     "webhooks",
     "api",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -76,11 +78,37 @@ TEMPLATES = [
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = None
 
+
+def postgres_connections(database: dict) -> dict:
+    """How a PostgreSQL database is connected to, per process kind.
+
+    Daphne runs each request's sync code in a thread of its own, so a persistent
+    connection (CONN_MAX_AGE) is never used twice there: every request opened a new
+    one. A web node therefore takes connections from a pool (DJANGO_DB_POOL=1; `make
+    cluster` sets it for Daphne). Celery workers and commands keep one persistent
+    connection per process instead, checked before reuse; a pool must not cross the
+    fork of Celery's prefork workers.
+    """
+    if env.bool("DJANGO_DB_POOL", default=False):
+        database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DJANGO_DB_POOL_MIN", default=2),
+            "max_size": env.int("DJANGO_DB_POOL_MAX", default=10),
+            "timeout": 10,  # seconds a request waits for a free connection
+        }
+        database["CONN_MAX_AGE"] = 0  # the pool keeps them
+    else:
+        database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        database["CONN_HEALTH_CHECKS"] = True
+    return database
+
+
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    postgres_connections(DATABASES["default"])
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the writer instead of failing at once when the worker and the web
     # process write at the same time. A transaction takes the write lock when it
     # begins: a deferred one that read first and then wants to write is refused at
@@ -89,6 +117,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=20, transaction_mode="IMMEDIATE"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The proxy's probes come over plain HTTP from inside: never redirected to https
+# (production's SECURE_SSL_REDIRECT).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# /metrics (Prometheus text, ops/metrics.py): on for a developer's machine; production
+# turns it on explicitly, best with a token the scraper sends as a Bearer header.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
@@ -302,18 +338,32 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# LOG_FORMAT=json: one JSON object a line (production's and `make cluster`'s), each
+# with the request id and the face check's attempt id across processes (ops/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"context": {"()": "ops.logs.ContextFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "ops.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+# Celery replaces the root logger's handlers with its own format unless told not to:
+# with JSON logs, its workers keep these (and their lines carry the ids too).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "plain"
 
 # Face payment. FACEAUTH_KEYS: comma-separated Fernet keys, newest first; the first
 # encrypts the face templates, all of them decrypt (rotate with rotate_face_keys).

@@ -7,13 +7,12 @@ the storefront's baseline. Production URLs never include it.
 """
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env, redis_backends
+from .base import env, redis_backends
 
 DEBUG = False
 ROOT_URLCONF = "bench.urls"
-# As production: a connection kept for a minute (by the Celery worker; under Daphne
-# each request's thread opens its own, see "What is left" in docs/benchmarks.md).
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Database connections as in production (base.postgres_connections): persistent in
+# the worker, a pool in Daphne when the bench sets DJANGO_DB_POOL=1 for it.
 REDIS_URL = env("REDIS_URL")
 CHANNEL_LAYERS, CACHES = redis_backends(REDIS_URL)
 CACHES["default"]["KEY_PREFIX"] = env("BENCH_CACHE_PREFIX", default="smilepay-bench")

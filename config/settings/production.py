@@ -3,18 +3,21 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, postgres_connections
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": postgres_connections(env.db("DATABASE_URL"))}
 # Face templates are encrypted with these keys: production has no default.
 FACEAUTH_KEYS = env.list("FACEAUTH_KEYS")
 if not [key for key in FACEAUTH_KEYS if key.strip()]:
     raise ImproperlyConfigured("Set FACEAUTH_KEYS to one or more Fernet keys.")
 WEBHOOKS_REQUIRE_HTTPS = True
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "plain"
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

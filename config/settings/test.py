@@ -35,6 +35,11 @@ AUTH_THROTTLE_PREFIX = env(
 FACEAUTH_KEYS = ["P8Zr2xqGk5h8uCl0YmGQkCWJ0vBv7YtP1c0rEJ8QJ9o="]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Connections closed after each request and task, as before (a test's threads
+    # and servers must not keep one open past its database's teardown); the cluster
+    # tests start their nodes with production's choice.
+    if "pool" not in DATABASES["default"].get("OPTIONS", {}):
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     # One test database per run, so that two runs on one server never collide.
     DATABASES["default"]["TEST"] = {
         "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
