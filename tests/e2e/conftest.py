@@ -7,6 +7,7 @@ Screenshots and the processes' logs land in test-artifacts/e2e/; when a test fai
 the tail of each log is added to its report.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -410,6 +411,20 @@ def new_context(browser, *, base_url: str, camera_script: str | None, **options)
     if camera_script:
         context.add_init_script(camera_script)
     return context
+
+
+@contextlib.contextmanager
+def shopper_tab(request, browser, *, base_url: str, camera_script: str | None):
+    """A shopper's tab on `base_url` (a stack of the test's own); evidence of a
+    failed test is kept before it closes."""
+    context = new_context(browser, base_url=base_url, camera_script=camera_script)
+    try:
+        yield context.new_page()
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            keep_failure_evidence(request.node, context.pages)
+        context.close()
 
 
 def keep_failure_evidence(node, pages, *, prefix: str = "failed"):

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .cluster import Cluster
-from .conftest import artifact_dir, keep_failure_evidence, new_context, wait_until
+from .conftest import artifact_dir, shopper_tab, wait_until
 from .face import (
     assert_paid_once,
     attempt_of,
@@ -43,13 +43,10 @@ def stack(request, server_env, transactional_db):
 
 @pytest.fixture
 def shop_page(request, stack, browser, camera_script):
-    context = new_context(browser, base_url=stack.url, camera_script=camera_script)
-    page = context.new_page()
-    yield page
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        keep_failure_evidence(request.node, context.pages)
-    context.close()
+    with shopper_tab(
+        request, browser, base_url=stack.url, camera_script=camera_script
+    ) as page:
+        yield page
 
 
 def _holder(stack, attempt) -> str:

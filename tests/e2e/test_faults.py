@@ -27,7 +27,7 @@ from faceauth.services import consent_withdraw
 from payments.models import Payment, Transfer
 from shop.tests.factories import PASSWORD
 
-from .conftest import artifact_dir, keep_failure_evidence, new_context, wait_until
+from .conftest import artifact_dir, shopper_tab, wait_until
 from .face import (
     FINAL_STATES,
     VERDICT_TIMEOUT_MS,
@@ -72,13 +72,10 @@ def stack(request, server_env, transactional_db):
 
 @pytest.fixture
 def shop_page(request, stack, browser, camera_script):
-    context = new_context(browser, base_url=stack.url, camera_script=camera_script)
-    page = context.new_page()
-    yield page
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        keep_failure_evidence(request.node, context.pages)
-    context.close()
+    with shopper_tab(
+        request, browser, base_url=stack.url, camera_script=camera_script
+    ) as page:
+        yield page
 
 
 @pytest.fixture
