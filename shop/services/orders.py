@@ -10,16 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .cart import CartLine
-from .exceptions import (
+from ..cart import CartLine
+from ..exceptions import (
     CartEmpty,
     InvalidTransition,
     LineNotPending,
     OutOfStock,
     ProductUnavailable,
 )
-from .models import Order, OrderLine, Product
-from .signals import order_cancelled, order_line_shipped
+from ..models import Order, OrderLine, Product
+from ..signals import order_cancelled, order_line_shipped
 
 logger = logging.getLogger(__name__)
 
