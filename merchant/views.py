@@ -205,7 +205,7 @@ class LineShipView(_LineActionView):
 
 class LineCancelView(_LineActionView):
     def act(self, line):
-        order_line_cancel_and_refund(line=line)
+        order_line_cancel_and_refund(line=line, user=self.request.user)
         return _(
             "Cancelled: %(quantity)s × %(title)s. %(amount)s went back to the "
             "customer's wallet and the stock is back on the shelf."

@@ -127,5 +127,5 @@ class MerchantLineCancelView(_LineActionView):
         },
     )
     def post(self, request, pk):
-        order_line_cancel_and_refund(line=self.line(pk))
+        order_line_cancel_and_refund(line=self.line(pk), user=request.user)
         return Response(MerchantLineSerializer(self.line(pk)).data)

@@ -8,12 +8,17 @@ from .orders import (
     order_mark_paid,
     order_release,
 )
+from .stock import MAX_STOCK, stock_adjust, stock_move, stock_set
 
 __all__ = [
+    "MAX_STOCK",
     "Shipping",
     "order_create",
     "order_line_cancel",
     "order_line_ship",
     "order_mark_paid",
     "order_release",
+    "stock_adjust",
+    "stock_move",
+    "stock_set",
 ]
