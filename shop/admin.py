@@ -53,8 +53,10 @@ class ProductAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     def get_readonly_fields(self, request, obj=None):
-        # Stock moves only as recorded movements: the merchant's dashboard, orders.
-        return ["stock"] if obj is not None else []
+        # Stock moves only as recorded movements (the merchant's dashboard, orders);
+        # pictures come through the dashboard or the API, which check them, strip
+        # their metadata and make the sizes the shop shows.
+        return ["image", "stock"] if obj is not None else ["image"]
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -79,3 +79,13 @@ class StockChanged(ShopError):
             )
             % {"title": product.title, "seen": seen, "current": current}
         )
+
+
+class PictureRejected(ShopError):
+    """Raised when an uploaded product picture is not a picture, is damaged, or is
+    over the size or pixel limits (shop/pictures.py)."""
+
+
+class ProductHasOrders(ShopError):
+    """Raised when staff delete a product that orders name: it can only be
+    deactivated (taken off sale), so the orders keep what they sold."""

@@ -92,6 +92,8 @@ class Category(models.Model):
 
 
 class Product(models.Model):
+    PICTURE_FIELDS = ("image", "image_detail", "image_card", "image_thumb")
+
     merchant = models.ForeignKey(
         Merchant,
         on_delete=models.PROTECT,
@@ -108,7 +110,24 @@ class Product(models.Model):
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
+    # The picture as staff uploaded it, checked and re-encoded (shop/pictures.py),
+    # and the sizes the shop shows; all empty without a picture.
     image = models.ImageField(_("image"), upload_to="products/", blank=True)
+    image_detail = models.ImageField(
+        _("picture for the product page"),
+        upload_to="products/",
+        blank=True,
+        editable=False,
+    )
+    image_card = models.ImageField(
+        _("picture for the catalogue"),
+        upload_to="products/",
+        blank=True,
+        editable=False,
+    )
+    image_thumb = models.ImageField(
+        _("picture for the cart"), upload_to="products/", blank=True, editable=False
+    )
     active = models.BooleanField(_("active"), default=True)
     stock = models.IntegerField(_("stock"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -140,6 +159,24 @@ class Product(models.Model):
     @property
     def in_stock(self):
         return self.stock > 0
+
+    # Each size the pages show, or the picture itself for one stored before there
+    # were sizes (a demo product until `seed_demo` runs again); "" without one.
+    def _picture_url(self, size_field: str) -> str:
+        picture = getattr(self, size_field) or self.image
+        return picture.url if picture else ""
+
+    @property
+    def detail_image_url(self) -> str:
+        return self._picture_url("image_detail")
+
+    @property
+    def card_image_url(self) -> str:
+        return self._picture_url("image_card")
+
+    @property
+    def thumb_image_url(self) -> str:
+        return self._picture_url("image_thumb")
 
 
 class Cart(models.Model):
