@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -89,6 +90,11 @@ class Category(models.Model):
 
     def get_absolute_url(self):
         return reverse("shop:category", kwargs={"slug": self.slug})
+
+
+# What a price may be: more than nothing, and what 10 digits with 2 decimals hold.
+MIN_PRICE = Decimal("0.01")
+MAX_PRICE = Decimal("99999999.99")
 
 
 class Product(models.Model):

@@ -23,6 +23,7 @@ from .exceptions import PictureRejected
 # JPEG followed by depth or preview images); of a GIF or MPO only the first
 # picture is used.
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+ACCEPT = "image/jpeg,image/png,image/webp,image/gif"  # the file picker's hint
 MIN_SIDE = 100
 # libjpeg decodes a progressive JPEG once per scan: thousands of tiny scans each
 # sweeping the whole image cost minutes of CPU. Encoders write about ten (the face

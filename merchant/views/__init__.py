@@ -7,6 +7,14 @@ from .orders import (
     OrderDetailView,
     OrderListView,
 )
+from .products import (
+    ProductActiveView,
+    ProductCreateView,
+    ProductDeleteView,
+    ProductEditView,
+    ProductListView,
+    ProductStockView,
+)
 from .webhooks import (
     WebhookCreateView,
     WebhookDeleteView,
@@ -22,6 +30,12 @@ __all__ = [
     "LineShipView",
     "OrderDetailView",
     "OrderListView",
+    "ProductActiveView",
+    "ProductCreateView",
+    "ProductDeleteView",
+    "ProductEditView",
+    "ProductListView",
+    "ProductStockView",
     "WebhookCreateView",
     "WebhookDeleteView",
     "WebhookDetailView",

@@ -90,12 +90,19 @@ def product_update(
     active: bool,
     stock: int | None = None,
     stock_seen: int | None = None,
+    picture: Picture | None = None,
+    remove_picture: bool = False,
 ) -> Product:
-    """Save staff's edit of a product. A new `stock` is a count set over the
-    `stock_seen` they started from: if orders changed it meanwhile, StockChanged
-    is raised and nothing of the edit is saved."""
+    """Save staff's edit of a product, with a new picture or without its picture.
+    A new `stock` is a count set over the `stock_seen` they started from: if
+    orders changed it meanwhile, StockChanged is raised and nothing of the edit is
+    saved."""
     if stock is not None:
         stock_set(product=product, stock=stock, seen=stock_seen, user=user)
+    if picture is not None:
+        _picture_store(product, picture)
+    elif remove_picture:
+        product_picture_remove(product=product)
     product.title, product.description = title, description
     product.price, product.category, product.active = price, category, active
     product.save(
