@@ -206,11 +206,7 @@ class StockAdjustForm(forms.Form):
     )
     reason = forms.ChoiceField(
         label=_("Reason"),
-        choices=[
-            (reason.value, reason.label)
-            for reason in StockMovement.Reason
-            if reason in StockMovement.MANUAL
-        ],
+        choices=StockMovement.MANUAL_CHOICES,
     )
     note = forms.CharField(
         label=_("Note"),

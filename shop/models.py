@@ -422,6 +422,7 @@ class StockMovement(models.Model):
     # What staff may record by hand, and the way each goes: +1 only adds, -1 only
     # takes away, 0 either (a count found more or fewer units than the record).
     MANUAL = {Reason.RESTOCK: 1, Reason.CORRECTION: 0, Reason.DAMAGED: -1}
+    MANUAL_CHOICES = [(reason.value, reason.label) for reason in MANUAL]
 
     product = models.ForeignKey(
         Product,

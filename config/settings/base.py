@@ -304,6 +304,8 @@ SPECTACULAR_SETTINGS = {
         "FaceLimitCodeEnum": "payments.limits.FACE_LIMIT_CODES",
         "WebhookEventTypeEnum": "webhooks.models.EventType",
         "WebhookDeliveryStatusEnum": "webhooks.models.Delivery.Status",
+        "StockMovementReasonEnum": "shop.models.StockMovement.Reason",
+        "StockChangeReasonEnum": "shop.models.StockMovement.MANUAL_CHOICES",
     },
 }
 

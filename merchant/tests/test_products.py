@@ -22,7 +22,7 @@ from shop.tests.pictures import (
     upload,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 PRODUCTS = reverse("merchant:products")
 NEW = reverse("merchant:product_new")
@@ -36,19 +36,8 @@ def stock_url(product):
     return reverse("merchant:product_stock", args=[product.pk])
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def teaware():
-    return CategoryFactory(name="Teaware", slug="teaware")
-
-
-def files_in(media) -> list[Path]:
-    return [path for path in media.rglob("*") if path.is_file()]
+def files_in(media_root) -> list[Path]:
+    return [path for path in media_root.rglob("*") if path.is_file()]
 
 
 def new_product(category, **fields):
@@ -176,7 +165,7 @@ def test_the_list_pages_twenty_at_a_time(staff_client, merchant):
 
 
 def test_staff_add_a_product_with_a_picture_and_shoppers_see_it_in_the_shop(
-    staff_client, client, merchant, staff, teaware, media
+    staff_client, client, merchant, staff, teaware, media_root
 ):
     response = staff_client.post(
         NEW, new_product(teaware, picture=upload(phone_photo(), "IMG_0042.JPG"))
@@ -196,7 +185,7 @@ def test_staff_add_a_product_with_a_picture_and_shoppers_see_it_in_the_shop(
     assert bowl.stock == 12
     opening = StockMovement.objects.get(product=bowl)
     assert (opening.reason, opening.delta, opening.user) == ("initial", 12, staff)
-    assert len(files_in(media)) == 4
+    assert len(files_in(media_root)) == 4
     with Image.open(bowl.image.path) as stored:
         assert stored.getexif().get_ifd(ExifTags.IFD.GPSInfo) == {}
         assert "icc_profile" not in stored.info
@@ -241,7 +230,7 @@ BAD_PICTURES = {
 
 @pytest.mark.parametrize("kind", BAD_PICTURES)
 def test_a_bad_picture_is_a_clear_error_and_nothing_is_saved(
-    staff_client, teaware, media, kind
+    staff_client, teaware, media_root, kind
 ):
     data, message = BAD_PICTURES[kind]
 
@@ -252,7 +241,7 @@ def test_a_bad_picture_is_a_clear_error_and_nothing_is_saved(
     assert response.status_code == 200
     assert response.context["form"].errors["picture"] == [message]
     assert message in response.content.decode()
-    assert not Product.objects.exists() and files_in(media) == []
+    assert not Product.objects.exists() and files_in(media_root) == []
 
 
 def test_a_picture_over_the_size_limit_is_refused(staff_client, teaware, settings):
@@ -353,27 +342,27 @@ def test_a_count_over_stock_an_order_changed_meanwhile_is_asked_again(
 
 
 def test_a_picture_is_replaced_and_removed(
-    staff_client, mug, media, django_capture_on_commit_callbacks
+    staff_client, mug, media_root, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         staff_client.post(edit_url(mug), edit_of(mug, picture=upload(jpeg_bytes())))
     mug.refresh_from_db()
     first = mug.image_card.name
-    assert first and len(files_in(media)) == 4
+    assert first and len(files_in(media_root)) == 4
 
     with django_capture_on_commit_callbacks(execute=True):
         staff_client.post(
             edit_url(mug), edit_of(mug, picture=upload(jpeg_bytes(drawing())))
         )
     mug.refresh_from_db()
-    assert mug.image_card.name != first and len(files_in(media)) == 4
+    assert mug.image_card.name != first and len(files_in(media_root)) == 4
 
     page = staff_client.get(edit_url(mug)).content.decode()
     assert "Remove the picture" in page and mug.image_card.url in page
     with django_capture_on_commit_callbacks(execute=True):
         staff_client.post(edit_url(mug), edit_of(mug, remove_picture="on"))
     mug.refresh_from_db()
-    assert not mug.image and files_in(media) == []
+    assert not mug.image and files_in(media_root) == []
 
 
 def test_a_bad_picture_on_an_edit_saves_nothing(staff_client, mug):

@@ -23,22 +23,11 @@ from shop.tests.helpers import stock_ledger_problems
 
 from .pictures import drawing, jpeg_bytes, phone_photo, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def category():
-    return CategoryFactory(name="Teaware", slug="teaware")
-
-
-def _files(media) -> set[str]:
-    return {path.name for path in media.rglob("*") if path.is_file()}
+def _files(media_root) -> set[str]:
+    return {path.name for path in media_root.rglob("*") if path.is_file()}
 
 
 def _add(merchant, category, **fields):
@@ -50,9 +39,9 @@ def _add(merchant, category, **fields):
 
 
 def test_a_product_is_added_with_its_opening_stock_as_a_movement(
-    merchant, category, merchant_staff
+    merchant, teaware, merchant_staff
 ):
-    bowl = _add(merchant, category, stock=12, user=merchant_staff)
+    bowl = _add(merchant, teaware, stock=12, user=merchant_staff)
 
     assert bowl.slug == "celadon-bowl" and bowl.active
     assert bowl.stock == 12
@@ -64,18 +53,18 @@ def test_a_product_is_added_with_its_opening_stock_as_a_movement(
     )
 
 
-def test_a_product_added_with_no_stock_has_no_movement(merchant, category):
-    bowl = _add(merchant, category)
+def test_a_product_added_with_no_stock_has_no_movement(merchant, teaware):
+    bowl = _add(merchant, teaware)
 
     assert bowl.stock == 0 and not StockMovement.objects.exists()
 
 
 def test_a_title_taken_or_without_latin_letters_still_gets_an_address(
-    merchant, category
+    merchant, teaware
 ):
-    first = _add(merchant, category)
-    second = _add(merchant, category)
-    chinese = _add(merchant, category, title="青瓷茶碗")
+    first = _add(merchant, teaware)
+    second = _add(merchant, teaware)
+    chinese = _add(merchant, teaware, title="青瓷茶碗")
 
     assert first.slug == "celadon-bowl"
     assert second.slug.startswith("celadon-bowl-") and len(second.slug) == 19
@@ -83,23 +72,25 @@ def test_a_title_taken_or_without_latin_letters_still_gets_an_address(
     assert chinese.get_absolute_url() == f"/products/{chinese.slug}/"
 
 
-def test_a_product_is_added_with_every_size_of_its_picture(merchant, category, media):
-    bowl = _add(merchant, category, picture=picture_prepare(upload(phone_photo())))
+def test_a_product_is_added_with_every_size_of_its_picture(
+    merchant, teaware, media_root
+):
+    bowl = _add(merchant, teaware, picture=picture_prepare(upload(phone_photo())))
 
     names = [getattr(bowl, field).name for field in Product.PICTURE_FIELDS]
     assert all(name.startswith("products/celadon-bowl-") for name in names)
     assert len(set(names)) == 4
-    assert _files(media) == {Path(name).name for name in names}
+    assert _files(media_root) == {Path(name).name for name in names}
     assert bowl.card_image_url == f"/media/{bowl.image_card.name}"
     assert bowl.thumb_image_url.endswith("-thumb.jpg")
     assert bowl.detail_image_url.endswith("-detail.jpg")
 
 
 def test_a_new_picture_replaces_the_old_files_once_committed(
-    merchant, category, media, django_capture_on_commit_callbacks
+    merchant, teaware, media_root, django_capture_on_commit_callbacks
 ):
-    bowl = _add(merchant, category, picture=picture_prepare(upload(jpeg_bytes())))
-    old = _files(media)
+    bowl = _add(merchant, teaware, picture=picture_prepare(upload(jpeg_bytes())))
+    old = _files(media_root)
 
     with django_capture_on_commit_callbacks(execute=True):
         product_picture_set(
@@ -107,27 +98,27 @@ def test_a_new_picture_replaces_the_old_files_once_committed(
             picture=picture_prepare(upload(jpeg_bytes(drawing(colour=(0, 90, 0))))),
         )
 
-    assert len(_files(media)) == 4 and not old & _files(media)
+    assert len(_files(media_root)) == 4 and not old & _files(media_root)
     bowl.refresh_from_db()
     assert Path(bowl.image_card.path).exists()
 
 
 def test_a_picture_change_rolled_back_keeps_the_old_files(
-    merchant, category, media, django_capture_on_commit_callbacks
+    merchant, teaware, media_root, django_capture_on_commit_callbacks
 ):
-    bowl = _add(merchant, category, picture=picture_prepare(upload(jpeg_bytes())))
-    old = _files(media)
+    bowl = _add(merchant, teaware, picture=picture_prepare(upload(jpeg_bytes())))
+    old = _files(media_root)
 
     with django_capture_on_commit_callbacks():  # never run: as if rolled back
         product_picture_set(product=bowl, picture=picture_prepare(upload(jpeg_bytes())))
 
-    assert old <= _files(media) and len(_files(media)) == 8
+    assert old <= _files(media_root) and len(_files(media_root)) == 8
 
 
 def test_a_picture_is_removed_with_its_files(
-    merchant, category, media, django_capture_on_commit_callbacks
+    merchant, teaware, media_root, django_capture_on_commit_callbacks
 ):
-    bowl = _add(merchant, category, picture=picture_prepare(upload(jpeg_bytes())))
+    bowl = _add(merchant, teaware, picture=picture_prepare(upload(jpeg_bytes())))
 
     with django_capture_on_commit_callbacks(execute=True):
         product_picture_remove(product=bowl)
@@ -135,7 +126,7 @@ def test_a_picture_is_removed_with_its_files(
     bowl.refresh_from_db()
     assert not bowl.image and not bowl.image_card
     assert bowl.card_image_url == ""
-    assert _files(media) == set()
+    assert _files(media_root) == set()
 
 
 def test_an_edit_saves_the_words_price_category_and_a_new_count(
@@ -199,10 +190,10 @@ def test_a_product_off_sale_leaves_the_catalogue_and_comes_back(client, product)
 
 
 def test_a_product_no_order_names_is_deleted_with_its_pictures_and_movements(
-    merchant, category, media, django_capture_on_commit_callbacks
+    merchant, teaware, media_root, django_capture_on_commit_callbacks
 ):
     bowl = _add(
-        merchant, category, stock=3, picture=picture_prepare(upload(jpeg_bytes()))
+        merchant, teaware, stock=3, picture=picture_prepare(upload(jpeg_bytes()))
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -210,7 +201,7 @@ def test_a_product_no_order_names_is_deleted_with_its_pictures_and_movements(
 
     assert not Product.objects.filter(title="Celadon Bowl").exists()
     assert not StockMovement.objects.exists()
-    assert _files(media) == set()
+    assert _files(media_root) == set()
 
 
 def test_a_product_on_an_order_cannot_be_deleted(product, funded_shopper):
