@@ -351,6 +351,21 @@ def test_a_stock_change_that_cannot_be_is_refused_and_changes_nothing(
     assert StockMovement.objects.filter(product=product).count() == 1
 
 
+def test_a_refusal_is_in_the_callers_language(staff_api, product):
+    response = staff_api.post(
+        url(product, "stock/"),
+        {"delta": -6, "reason": "damaged"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+
+    assert response.json() == {
+        "detail": "Seulement 5 «\xa0Tea Mug\xa0» en rayon\xa0: impossible d'en "
+        "retirer 6.",
+        "code": "stock_too_low",
+    }
+
+
 def test_product_pictures_in_the_list_are_read_without_a_query_each(
     staff_api, merchant, django_assert_max_num_queries
 ):
