@@ -189,11 +189,14 @@ class ProductForm(forms.Form):
 
     def with_stock_seen(self, current: int) -> "ProductForm":
         """This form again, as sent, but starting from the stock as it is now: shown
-        after StockChanged, so that saving again applies the count."""
+        after StockChanged, so that saving again applies the count. A browser
+        cannot be given a file back: a picture sent must be chosen again."""
         data = self.data.copy()
         data["stock_seen"] = str(current)
-        form = type(self)(data, self.files, merchants=(), product=self.product)
+        form = type(self)(data, merchants=(), product=self.product)
         form.is_valid()
+        if self.files.get("picture"):
+            form.add_error("picture", _("Nothing was saved: choose the picture again."))
         return form
 
 

@@ -85,6 +85,8 @@ def _read_within_limit(upload) -> bytes:
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
         raise _too_large(size, limit)
+    if hasattr(upload, "seek"):
+        upload.seek(0)  # read from its start, however often it is checked
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise _too_large(len(data), limit)

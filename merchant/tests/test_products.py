@@ -341,6 +341,33 @@ def test_a_count_over_stock_an_order_changed_meanwhile_is_asked_again(
     assert stock_ledger_problems() == []
 
 
+def test_a_picture_sent_with_a_count_refused_is_asked_for_again(
+    staff_client, mug, funded_shopper, media_root
+):
+    form = edit_of(mug, stock="60", picture=upload(jpeg_bytes()))
+    order_place(user=funded_shopper, items={mug: 2})
+
+    response = staff_client.post(edit_url(mug), form)
+
+    errors = response.context["form"].errors
+    assert "changed from 50 to 48" in errors["stock"][0]
+    assert errors["picture"] == ["Nothing was saved: choose the picture again."]
+    mug.refresh_from_db()
+    assert not mug.image and files_in(media_root) == []
+
+
+def test_the_list_reads_its_products_in_a_few_queries(
+    staff_client, merchant, django_assert_max_num_queries
+):
+    for n in range(25):
+        ProductFactory(merchant=merchant, title=f"Cup {n:02}", image="products/c.jpg")
+
+    with django_assert_max_num_queries(8):  # whatever the number of products
+        response = staff_client.get(PRODUCTS)
+
+    assert len(listed(response)) == 20
+
+
 def test_a_picture_is_replaced_and_removed(
     staff_client, mug, media_root, django_capture_on_commit_callbacks
 ):
