@@ -74,7 +74,8 @@ def product_create(
             reason=StockMovement.Reason.INITIAL,
             user=user,
         )
-    logger.info("Merchant %s: product %s added", merchant.pk, product.pk)
+    # Debug only: the row is the record, and seed_demo adds sixty at once.
+    logger.debug("Merchant %s: product %s added", merchant.pk, product.pk)
     return product
 
 
@@ -191,7 +192,7 @@ def _picture_store(product: Product, picture: Picture) -> None:
         getattr(product, field).save(name, ContentFile(data), save=False)
     product.save(update_fields=[*Product.PICTURE_FIELDS, "updated_at"])
     _delete_files_on_commit(product, old)
-    logger.info("Product %s: picture stored as %s", product.pk, stem)
+    logger.debug("Product %s: picture stored as %s", product.pk, stem)
 
 
 def _delete_files_on_commit(product: Product, names: list[str]) -> None:

@@ -63,7 +63,8 @@ def stock_move(
             line=line,
         )
     product.stock = stock_after
-    logger.info(
+    # The movement is the record; an order of many lines would log each.
+    logger.debug(
         "Product %s: stock %+d (%s) to %s", product.pk, delta, reason, stock_after
     )
     return movement
