@@ -110,3 +110,18 @@ def other_merchant_staff(other_merchant):
 def superuser(db):
     """A superuser who is nobody's shop staff (pytest-django's `admin_user` stays its own)."""
     return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded files of this test only, in a folder of its own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def teaware(db):
+    """A category to file products under."""
+    from shop.tests.factories import CategoryFactory
+
+    return CategoryFactory(name="Teaware", slug="teaware")

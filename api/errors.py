@@ -24,7 +24,7 @@ from payments.exceptions import (
     PaymentError,
     WrongPassword,
 )
-from shop.exceptions import ShopError
+from shop.exceptions import InvalidStockChange, PictureRejected, ShopError
 from webhooks.exceptions import UnsafeURL, WebhookError
 
 from .exceptions import ApiError
@@ -38,6 +38,8 @@ DOMAIN_STATUS = {
     InvalidAmount: 400,
     PasswordLocked: 429,
     UnsafeURL: 400,
+    InvalidStockChange: 400,
+    PictureRejected: 400,
 }
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.validators import slug_re
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,8 +13,20 @@ from faceauth.models import VerificationAttempt
 from payments.limits import FACE_LIMIT_CODES
 from payments.models import LedgerEntry, Payment, Transfer, Wallet
 from shop.cart import MAX_QUANTITY
-from shop.models import Category, Merchant, Order, OrderLine, Product
+from shop.exceptions import PictureRejected
+from shop.models import (
+    MAX_PRICE,
+    MIN_PRICE,
+    Category,
+    Merchant,
+    Order,
+    OrderLine,
+    Product,
+    StockMovement,
+)
+from shop.pictures import picture_prepare
 from shop.selectors import category_get
+from shop.services import MAX_STOCK
 from webhooks.exceptions import UnsafeURL
 from webhooks.models import Attempt, Delivery, Endpoint, Event, EventType
 from webhooks.ssrf import url_check
@@ -459,8 +472,18 @@ class MerchantLineSerializer(OrderLineSerializer):
 # --- webhooks ---------------------------------------------------------------------
 
 
+class SlugLookupField(serializers.SlugRelatedField):
+    """A slug, refused as not found before the database is asked when it cannot be
+    one (PostgreSQL refuses a NUL byte in a query with an error, not an empty set)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not slug_re.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:50])
+        return super().to_internal_value(data)
+
+
 class WebhookEndpointSerializer(serializers.ModelSerializer):
-    merchant = serializers.SlugRelatedField(
+    merchant = SlugLookupField(
         slug_field="slug",
         queryset=Merchant.objects.none(),
         required=False,
@@ -562,3 +585,253 @@ class WebhookEventSerializer(serializers.ModelSerializer):
 
     def get_created(self, event) -> int:
         return int(event.created_at.timestamp())
+
+
+# --- a merchant's own products ---------------------------------------------------
+
+
+class ProductPicturesSerializer(serializers.Serializer):
+    """The picture in each size the shop shows; all null without a picture."""
+
+    large = serializers.URLField(
+        allow_null=True, help_text="The picture, up to 1600 px on its longer side."
+    )
+    detail = serializers.URLField(
+        allow_null=True, help_text="800 × 600, as the product page shows it."
+    )
+    card = serializers.URLField(
+        allow_null=True, help_text="400 × 300, as the catalogue's cards show it."
+    )
+    thumb = serializers.URLField(
+        allow_null=True, help_text="128 × 96, as the cart shows it (at 64 × 48)."
+    )
+
+
+PICTURE_HELP = (
+    "A JPEG, PNG, WebP or GIF (its first frame), by default up to 10 MB and 40 "
+    "megapixels. "
+    "It is checked, turned upright, stripped of its metadata (EXIF, GPS) and "
+    "stored re-encoded as JPEG in each size of `pictures`."
+)
+
+
+def _picture_of(upload):
+    try:
+        return picture_prepare(upload)
+    except PictureRejected as exc:
+        raise serializers.ValidationError(str(exc)) from None
+
+
+class MerchantProductSerializer(serializers.ModelSerializer):
+    merchant = SlugLookupField(
+        slug_field="slug",
+        queryset=Merchant.objects.none(),
+        required=False,
+        help_text="The shop's slug; needed only by the staff of several shops.",
+    )
+    category = SlugLookupField(
+        slug_field="slug",
+        queryset=Category.objects.all(),
+        help_text="A category's slug (`GET /api/categories/`).",
+    )
+    price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=MIN_PRICE, max_value=MAX_PRICE
+    )
+    stock = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_STOCK,
+        default=0,
+        help_text=(
+            "Units on the shelf. Given when the product is added (its opening "
+            "stock); after that it changes only through "
+            "`POST /api/merchant/products/{id}/stock/`."
+        ),
+    )
+    picture = serializers.FileField(
+        write_only=True, required=False, help_text=f"Multipart only. {PICTURE_HELP}"
+    )
+    pictures = serializers.SerializerMethodField()
+    on_orders = serializers.BooleanField(
+        read_only=True,
+        help_text=(
+            "Orders name this product: it can be taken off sale (`active: false`), "
+            "not deleted."
+        ),
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "slug",
+            "merchant",
+            "title",
+            "description",
+            "price",
+            "category",
+            "stock",
+            "active",
+            "picture",
+            "pictures",
+            "on_orders",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "slug", "created_at", "updated_at"]
+        extra_kwargs = {
+            "title": {"max_length": 200},
+            "description": {"max_length": 5000},
+            "active": {
+                "help_text": "On sale: shoppers see it and may buy it. "
+                "`false` takes it off sale; orders placed keep it."
+            },
+        }
+
+    def __init__(self, *args, merchants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.merchants = list(merchants)
+        self.fields["merchant"].queryset = Merchant.objects.filter(
+            pk__in=[m.pk for m in self.merchants]
+        )
+        if self.instance is not None:
+            self.fields["merchant"].read_only = True
+
+    @extend_schema_field(ProductPicturesSerializer)
+    def get_pictures(self, product) -> dict:
+        request = self.context.get("request")
+        urls = {
+            "large": product.image,
+            "detail": product.image_detail,
+            "card": product.image_card,
+            "thumb": product.image_thumb,
+        }
+        return {
+            size: (
+                (request.build_absolute_uri(f.url) if request else f.url) if f else None
+            )
+            for size, f in urls.items()
+        }
+
+    def validate_picture(self, upload):
+        return _picture_of(upload)
+
+    def validate(self, data):
+        if self.instance is not None and "stock" in self.initial_data:
+            raise serializers.ValidationError(
+                {
+                    "stock": _(
+                        "The stock changes only as a movement: POST it to the "
+                        "product's stock."
+                    )
+                }
+            )
+        if self.instance is None and "merchant" not in data:
+            if len(self.merchants) != 1:
+                raise serializers.ValidationError(
+                    {"merchant": _("Name the shop: you are on the staff of several.")}
+                )
+            data["merchant"] = self.merchants[0]
+        return data
+
+
+class ProductPictureSerializer(serializers.Serializer):
+    picture = serializers.FileField(help_text=PICTURE_HELP)
+
+    def validate_picture(self, upload):
+        return _picture_of(upload)
+
+
+class MerchantProductFilterSerializer(serializers.Serializer):
+    """Query parameters of a merchant's product list."""
+
+    search = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="Words to find in the title, slug or description.",
+    )
+    state = serializers.ChoiceField(
+        choices=[
+            ("on_sale", "On sale"),
+            ("off_sale", "Off sale"),
+            ("sold_out", "Sold out"),
+        ],
+        required=False,
+    )
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(
+        source="user.username",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Who made the change; null for the shop itself (an expiry).",
+    )
+    order = serializers.CharField(
+        source="order.number",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The order that reserved or returned the stock, if any.",
+    )
+
+    class Meta:
+        model = StockMovement
+        fields = [
+            "id",
+            "delta",
+            "stock_after",
+            "reason",
+            "note",
+            "by",
+            "order",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StockChangeSerializer(serializers.Serializer):
+    """One of `delta` (add or take away) or `stock` (set to a count)."""
+
+    delta = serializers.IntegerField(
+        required=False,
+        min_value=-MAX_STOCK,
+        max_value=MAX_STOCK,
+        help_text="Units to add (20) or to take away (-3).",
+    )
+    stock = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_STOCK,
+        help_text="The stock you counted, set in place of the recorded one.",
+    )
+    expected_stock = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text=(
+            "With `stock`: the stock you started from. If orders changed it "
+            "meanwhile, the count is refused (409 `stock_changed`) rather than "
+            "written over them."
+        ),
+    )
+    reason = serializers.ChoiceField(
+        choices=StockMovement.MANUAL_CHOICES,
+        help_text=(
+            "`restock` adds, `damaged` takes away, `correction` (a count) goes "
+            "either way."
+        ),
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, default=""
+    )
+
+    def validate(self, data):
+        if ("delta" in data) == ("stock" in data):
+            raise serializers.ValidationError(
+                _("Give one of delta (units to add or take away) or stock (a count).")
+            )
+        if "stock" in data and "expected_stock" not in data:
+            raise serializers.ValidationError(
+                {"expected_stock": _("This field is required.")}
+            )
+        return data

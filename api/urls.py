@@ -8,7 +8,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.exceptions import NotFound
 
-from .views import auth, cart, catalogue, merchant, orders, wallet, webhooks
+from .views import auth, cart, catalogue, merchant, orders, products, wallet, webhooks
 
 app_name = "api"
 
@@ -44,6 +44,26 @@ urlpatterns = [
     ),
     path("wallet/", wallet.WalletView.as_view(), name="wallet"),
     path("wallet/entries/", wallet.WalletEntryListView.as_view(), name="entries"),
+    path(
+        "merchant/products/",
+        products.MerchantProductListView.as_view(),
+        name="merchant_products",
+    ),
+    path(
+        "merchant/products/<int:pk>/",
+        products.MerchantProductDetailView.as_view(),
+        name="merchant_product",
+    ),
+    path(
+        "merchant/products/<int:pk>/picture/",
+        products.MerchantProductPictureView.as_view(),
+        name="merchant_product_picture",
+    ),
+    path(
+        "merchant/products/<int:pk>/stock/",
+        products.MerchantProductStockView.as_view(),
+        name="merchant_product_stock",
+    ),
     path(
         "merchant/webhooks/",
         webhooks.WebhookEndpointListView.as_view(),

@@ -453,10 +453,11 @@ def payments_expire_overdue() -> int:
 
 
 @transaction.atomic
-def order_line_cancel_and_refund(*, line) -> Transfer:
+def order_line_cancel_and_refund(*, line, user=None) -> Transfer:
     """Cancel a merchant's line of a paid order: its stock returns and its amount
-    goes back from the merchant's wallet to the shopper's, through the ledger."""
-    line = order_line_cancel(line=line)
+    goes back from the merchant's wallet to the shopper's, through the ledger;
+    `user` is the staff member who cancelled it."""
+    line = order_line_cancel(line=line, user=user)
     order = line.order
     payment = Payment.objects.get(order=order)
     transfer = transfer_post(

@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Cart, CartItem, Category, Merchant, Order, OrderLine, Product
+from .models import (
+    Cart,
+    CartItem,
+    Category,
+    Merchant,
+    Order,
+    OrderLine,
+    Product,
+    StockMovement,
+)
+from .services import stock_move
 
 
 @admin.register(Merchant)
@@ -41,6 +51,53 @@ class ProductAdmin(admin.ModelAdmin):
     list_select_related = ["merchant", "category__parent"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        # Stock moves only as recorded movements (the merchant's dashboard, orders);
+        # pictures come through the dashboard or the API, which check them, strip
+        # their metadata and make the sizes the shop shows.
+        return ["image", "stock"] if obj is not None else ["image"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        opening, obj.stock = obj.stock, 0
+        super().save_model(request, obj, form, change)
+        if opening:
+            stock_move(
+                product=obj,
+                delta=opening,
+                reason=StockMovement.Reason.INITIAL,
+                user=request.user,
+            )
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    """The stock ledger: read only, as every change is written by the services."""
+
+    list_display = [
+        "created_at",
+        "product",
+        "delta",
+        "stock_after",
+        "reason",
+        "user",
+        "order",
+    ]
+    list_filter = ["reason", "product__merchant"]
+    search_fields = ["product__title", "product__slug", "order__number", "note"]
+    list_select_related = ["product", "user", "order"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class CartItemInline(admin.TabularInline):

@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -91,7 +92,14 @@ class Category(models.Model):
         return reverse("shop:category", kwargs={"slug": self.slug})
 
 
+# What a price may be: more than nothing, and what 10 digits with 2 decimals hold.
+MIN_PRICE = Decimal("0.01")
+MAX_PRICE = Decimal("99999999.99")
+
+
 class Product(models.Model):
+    PICTURE_FIELDS = ("image", "image_detail", "image_card", "image_thumb")
+
     merchant = models.ForeignKey(
         Merchant,
         on_delete=models.PROTECT,
@@ -108,7 +116,24 @@ class Product(models.Model):
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
+    # The picture as staff uploaded it, checked and re-encoded (shop/pictures.py),
+    # and the sizes the shop shows; all empty without a picture.
     image = models.ImageField(_("image"), upload_to="products/", blank=True)
+    image_detail = models.ImageField(
+        _("picture for the product page"),
+        upload_to="products/",
+        blank=True,
+        editable=False,
+    )
+    image_card = models.ImageField(
+        _("picture for the catalogue"),
+        upload_to="products/",
+        blank=True,
+        editable=False,
+    )
+    image_thumb = models.ImageField(
+        _("picture for the cart"), upload_to="products/", blank=True, editable=False
+    )
     active = models.BooleanField(_("active"), default=True)
     stock = models.IntegerField(_("stock"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -140,6 +165,24 @@ class Product(models.Model):
     @property
     def in_stock(self):
         return self.stock > 0
+
+    # Each size the pages show, or the picture itself for one stored before there
+    # were sizes (a demo product until `seed_demo` runs again); "" without one.
+    def _picture_url(self, size_field: str) -> str:
+        picture = getattr(self, size_field) or self.image
+        return picture.url if picture else ""
+
+    @property
+    def detail_image_url(self) -> str:
+        return self._picture_url("image_detail")
+
+    @property
+    def card_image_url(self) -> str:
+        return self._picture_url("image_card")
+
+    @property
+    def thumb_image_url(self) -> str:
+        return self._picture_url("image_thumb")
 
 
 class Cart(models.Model):
@@ -341,3 +384,93 @@ class OrderLine(models.Model):
     @property
     def fulfilment_label(self) -> str:
         return self.FULFILMENT_LABELS[self.fulfilment]
+
+
+class StockMovement(models.Model):
+    """One change of a product's stock: how much, why, by whom, and what it left.
+
+    The product's stock is the sum of its movements; every change goes through
+    shop.services.stock.stock_move, in the transaction of the change itself.
+    """
+
+    class Reason(models.TextChoices):
+        INITIAL = "initial", pgettext_lazy("stock movement", "Opening stock")
+        RESTOCK = "restock", pgettext_lazy("stock movement", "Restock")
+        CORRECTION = "correction", pgettext_lazy("stock movement", "Stock count")
+        DAMAGED = "damaged", pgettext_lazy("stock movement", "Damaged or lost")
+        ORDER_RESERVED = (
+            "order_reserved",
+            pgettext_lazy("stock movement", "Reserved by an order"),
+        )
+        ORDER_CANCELLED = (
+            "order_cancelled",
+            pgettext_lazy("stock movement", "Order cancelled unpaid"),
+        )
+        ORDER_EXPIRED = (
+            "order_expired",
+            pgettext_lazy("stock movement", "Order expired unpaid"),
+        )
+        LINE_CANCELLED = (
+            "line_cancelled",
+            pgettext_lazy("stock movement", "Line cancelled and refunded"),
+        )
+
+    # What staff may record by hand, and the way each goes: +1 only adds, -1 only
+    # takes away, 0 either (a count found more or fewer units than the record).
+    MANUAL = {Reason.RESTOCK: 1, Reason.CORRECTION: 0, Reason.DAMAGED: -1}
+    MANUAL_CHOICES = [(reason.value, reason.label) for reason in MANUAL]
+
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="stock_movements",
+        verbose_name=_("product"),
+    )
+    delta = models.IntegerField(_("change"))
+    stock_after = models.IntegerField(_("stock after"))
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stock_movements",
+        verbose_name=_("order"),
+    )
+    line = models.ForeignKey(
+        OrderLine,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("order line"),
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+        # Written under the product's row lock: for one product, the order of the
+        # primary keys is the order in which its stock changed.
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(delta=0), name="stockmovement_delta_not_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(stock_after__gte=0), name="stockmovement_stock_after_gte_0"
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "-id"])]
+
+    def __str__(self):
+        return f"{self.delta:+d} × {self.product} ({self.get_reason_display()})"

@@ -2,11 +2,11 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import Category, Merchant, Order, OrderLine, Product
+from .models import Category, Merchant, Order, OrderLine, Product, StockMovement
 
 PRODUCT_SORTS = {
     "newest": ("-created_at", "-pk"),
@@ -69,6 +69,13 @@ def order_get_for_user(*, user, number, related=()):
 
 def order_find_by_checkout_key(*, user, key):
     return Order.objects.filter(user=user, idempotency_key=key).first()
+
+
+def category_choices():
+    """Every category, each under its parent: what a product may be filed under."""
+    return Category.objects.select_related("parent").order_by(
+        Coalesce("parent__name", "name"), F("parent").asc(nulls_first=True), "name"
+    )
 
 
 # --- merchants --------------------------------------------------------------------
@@ -161,3 +168,43 @@ def merchant_sales_by_day(*, merchants, days: int = 30) -> list[tuple[date, obje
         (start + timedelta(days=n), totals.get(start + timedelta(days=n), 0))
         for n in range(days)
     ]
+
+
+# --- a merchant's own products ------------------------------------------------------
+
+MERCHANT_PRODUCT_STATES = ("on_sale", "off_sale", "sold_out")
+
+
+def merchant_products(*, merchants, search: str = "", state: str = ""):
+    """`merchants`' products, newest first; each knows whether an order names it
+    (`on_orders`: then it can be taken off sale, not deleted). `state` is one of
+    MERCHANT_PRODUCT_STATES, or "" for all."""
+    qs = (
+        Product.objects.filter(merchant__in=merchants)
+        .select_related("merchant", "category__parent")
+        .annotate(on_orders=Exists(OrderLine.objects.filter(product=OuterRef("pk"))))
+        .order_by("-created_at", "-pk")
+    )
+    if state == "on_sale":
+        qs = qs.filter(active=True)
+    elif state == "off_sale":
+        qs = qs.filter(active=False)
+    elif state == "sold_out":
+        qs = qs.filter(stock=0)
+    for word in search.split()[:8]:
+        qs = qs.filter(
+            Q(title__icontains=word)
+            | Q(slug__icontains=word)
+            | Q(description__icontains=word)
+        )
+    return qs
+
+
+def merchant_product_get(*, merchants, pk) -> Product:
+    """One of `merchants`' products (Product.DoesNotExist for any other shop's)."""
+    return merchant_products(merchants=merchants).get(pk=pk)
+
+
+def stock_movements_of(*, product):
+    """A product's stock movements, latest first, with who made them and the order."""
+    return StockMovement.objects.filter(product=product).select_related("user", "order")

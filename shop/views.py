@@ -25,7 +25,16 @@ def _product_or_404(slug):
 
 
 # What a product card shows: fewer columns and joins to read.
-CARD_FIELDS = ("slug", "image", "title", "price", "stock", "merchant__name")
+CARD_FIELDS = (
+    "slug",
+    "image",
+    "image_card",
+    "image_detail",
+    "title",
+    "price",
+    "stock",
+    "merchant__name",
+)
 
 
 class CatalogueView(TemplateView):

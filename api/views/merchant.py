@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from payments.services import order_line_cancel_and_refund
 from shop.models import Order, OrderLine
+from shop.selectors import merchants_of
 from shop.services import order_line_ship
 
 from ..errors import INVALID, INVALID_PAGE, NOT_FOUND, UNAUTHENTICATED, error
@@ -33,6 +34,11 @@ LINE_NOT_PENDING = error(
 
 class MerchantView:
     permission_classes = [IsMerchantStaff]
+
+    @property
+    def merchants(self) -> list:
+        """The shops whose staff the caller is."""
+        return list(merchants_of(user=self.request.user))
 
 
 @extend_schema_view(
@@ -127,5 +133,5 @@ class MerchantLineCancelView(_LineActionView):
         },
     )
     def post(self, request, pk):
-        order_line_cancel_and_refund(line=self.line(pk))
+        order_line_cancel_and_refund(line=self.line(pk), user=request.user)
         return Response(MerchantLineSerializer(self.line(pk)).data)

@@ -8,7 +8,6 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop.selectors import merchants_of
 from webhooks.models import Delivery, Endpoint
 from webhooks.selectors import (
     deliveries_of,
@@ -26,7 +25,6 @@ from webhooks.services import (
 )
 
 from ..errors import INVALID, INVALID_PAGE, NOT_FOUND, UNAUTHENTICATED, error
-from ..permissions import IsMerchantStaff
 from ..serializers import (
     WebhookDeliverySerializer,
     WebhookEndpointCreatedSerializer,
@@ -34,18 +32,13 @@ from ..serializers import (
     WebhookEventSerializer,
     WebhookSecretSerializer,
 )
+from .merchant import MerchantView
 
 NOT_MERCHANT = error("Not on the staff of any merchant (or no valid CSRF token).")
 READ = {401: UNAUTHENTICATED, 403: NOT_MERCHANT}
 
 
-class _MerchantView(APIView):
-    permission_classes = [IsMerchantStaff]
-
-    @property
-    def merchants(self):
-        return list(merchants_of(user=self.request.user))
-
+class _MerchantView(MerchantView, APIView):
     def endpoint(self, pk) -> Endpoint:
         try:
             return endpoint_get(merchants=self.merchants, pk=pk)

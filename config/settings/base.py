@@ -292,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
 PAYMENT_CONFIRMATION_MINUTES = env.int("PAYMENT_CONFIRMATION_MINUTES", default=15)
 SHOP_CURRENCY = "CNY"
 SHOP_PAGE_SIZE = 12
+# Product pictures staff upload (shop/pictures.py): at most this many bytes and
+# pixels, checked before a pixel is decoded. 40 MP is a phone's or camera's largest
+# photo; decoding one takes about 120 MB for a moment.
+SHOP_PICTURE_MAX_BYTES = env.int("SHOP_PICTURE_MAX_BYTES", default=10 * 1024 * 1024)
+SHOP_PICTURE_MAX_PIXELS = env.int("SHOP_PICTURE_MAX_PIXELS", default=40_000_000)
 
 # The REST API under /api/ (see api/ and README "API").
 REST_FRAMEWORK = {
@@ -335,6 +340,8 @@ SPECTACULAR_SETTINGS = {
         "FaceLimitCodeEnum": "payments.limits.FACE_LIMIT_CODES",
         "WebhookEventTypeEnum": "webhooks.models.EventType",
         "WebhookDeliveryStatusEnum": "webhooks.models.Delivery.Status",
+        "StockMovementReasonEnum": "shop.models.StockMovement.Reason",
+        "StockChangeReasonEnum": "shop.models.StockMovement.MANUAL_CHOICES",
     },
 }
 

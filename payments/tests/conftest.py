@@ -9,6 +9,7 @@ from django.db.models import Sum
 from payments.models import LedgerEntry, Payment, Transfer, Wallet
 from payments.services import wallet_for_merchant, wallet_for_user
 from shop.models import Cart, CartItem, Order, OrderLine, Product
+from shop.tests.helpers import stock_ledger_problems
 
 from .factories import order_place
 
@@ -55,6 +56,7 @@ def check_invariants(*, initial_stock=None):
     """
     for title, stock in Product.objects.values_list("title", "stock"):
         assert stock >= 0, f"{title} has stock {stock}"
+    assert stock_ledger_problems() == []
 
     for payment in Payment.objects.select_related("order"):
         transfers = Transfer.objects.filter(payment=payment, kind=Transfer.Kind.PAYMENT)

@@ -3,7 +3,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from shop.models import Category, Merchant, Product
+from shop.models import Category, Merchant, Product, StockMovement
 from shop.services import Shipping
 
 PASSWORD = "correct-horse-battery"
@@ -52,6 +52,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     merchant = factory.SubFactory(MerchantFactory)
     category = factory.SubFactory(CategoryFactory)
@@ -60,3 +61,14 @@ class ProductFactory(factory.django.DjangoModelFactory):
     price = Decimal("10.00")
     stock = 10
     active = True
+
+    @factory.post_generation
+    def opening_stock(obj, create, extracted, **kwargs):
+        """As for a product added in the shop: its stock is its first movement."""
+        if create and obj.stock > 0:
+            StockMovement.objects.create(
+                product=obj,
+                delta=obj.stock,
+                stock_after=obj.stock,
+                reason=StockMovement.Reason.INITIAL,
+            )

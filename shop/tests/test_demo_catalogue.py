@@ -21,6 +21,7 @@ from payments.tests.factories import order_place
 from shop.demo.catalogue import DEMO_USERS, demo_products
 from shop.demo.images import PICTURES, draw_product
 from shop.models import Product
+from shop.tests.helpers import stock_ledger_problems
 
 PRODUCTS = [product for _, product in demo_products()]
 
@@ -161,7 +162,9 @@ def test_the_first_demo_products_in_stock_can_be_paid_by_face(seeded):
     )
 
 
-def test_seed_demo_refresh_brings_old_demo_products_up_to_date(seeded, tmp_path):
+def test_seed_demo_refresh_brings_old_demo_products_up_to_date(
+    seeded, tmp_path, django_capture_on_commit_callbacks
+):
     Product.objects.filter(slug="foam-roller").update(
         price=Decimal("598.99"),
         description="Foam Roller from Summit Outdoors.",
@@ -169,9 +172,11 @@ def test_seed_demo_refresh_brings_old_demo_products_up_to_date(seeded, tmp_path)
     )
     Path(Product.objects.get(slug="foam-roller").image.path).write_bytes(b"a tent")
     files = sorted(tmp_path.rglob("*"))
+    old_roller = set(tmp_path.rglob("foam-roller-*"))
 
     out = StringIO()
-    call_command("seed_demo", "--refresh", stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):  # old files go on commit
+        call_command("seed_demo", "--refresh", stdout=out)
 
     roller = Product.objects.get(slug="foam-roller")
     demo = next(p for p in PRODUCTS if p.slug == "foam-roller")
@@ -180,5 +185,26 @@ def test_seed_demo_refresh_brings_old_demo_products_up_to_date(seeded, tmp_path)
     assert roller.stock == 2  # the shop's own now
     with Image.open(roller.image.path) as image:
         assert image.format == "JPEG"
-    assert sorted(tmp_path.rglob("*")) == files  # each picture replaced, none added
+    # Each picture replaced under a new name (each size of it), none left behind.
+    assert len(list(tmp_path.rglob("*"))) == len(files)
+    assert len(old_roller) == 4 and not old_roller & set(tmp_path.rglob("*"))
     assert f"(0 new, {len(PRODUCTS)} refreshed)" in out.getvalue()
+
+
+def test_seed_demo_records_each_opening_stock_and_keeps_every_size_of_a_picture(
+    seeded,
+):
+    assert stock_ledger_problems() == []
+    roller = Product.objects.get(slug="foam-roller")
+    for name in Product.PICTURE_FIELDS:
+        assert getattr(roller, name).name.startswith("products/foam-roller-"), name
+    # A shop seeded before pictures had sizes gets them when seed_demo runs again.
+    Product.objects.filter(pk=roller.pk).update(
+        image_detail="", image_card="", image_thumb=""
+    )
+
+    call_command("seed_demo", stdout=StringIO())
+
+    roller.refresh_from_db()
+    with Image.open(roller.image_card.path) as card:
+        assert card.size == (400, 300)

@@ -57,6 +57,10 @@ def demo_shop(live_shop):
         "attempt": attempt,
         "product": products[0],
         "category": Category.objects.filter(products__isnull=False).first(),
+        # One of the demo merchant's own products, with its picture and stock.
+        "own_product": Product.objects.filter(merchant__staff__username="merchant")
+        .order_by("pk")
+        .first(),
     }
 
 
@@ -116,6 +120,10 @@ def _pages(role: str, shop: dict) -> list:
             "/merchant/",
             "/merchant/orders/",
             f"/merchant/orders/{paid}/",
+            "/merchant/products/",
+            "/merchant/products/new/",
+            f"/merchant/products/{shop['own_product'].pk}/",
+            f"/merchant/products/{shop['own_product'].pk}/stock/",
             "/merchant/webhooks/",
             "/merchant/webhooks/new/",
         ]

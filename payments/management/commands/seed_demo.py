@@ -9,6 +9,8 @@ from payments.services import wallet_for_user, wallet_topup
 from shop.demo.catalogue import CATEGORIES, DEMO_USERS, MERCHANTS
 from shop.demo.images import draw_product
 from shop.models import Category, Merchant, Product
+from shop.pictures import picture_prepare
+from shop.services import product_create, product_picture_set
 
 
 class Command(BaseCommand):
@@ -74,29 +76,37 @@ class Command(BaseCommand):
                         if refresh:
                             self._refresh(product, spec, item)
                             refreshed += 1
+                        elif product.image and not product.image_card:
+                            # Seeded before the shop kept each size of a picture.
+                            self._resize(product)
                         continue
-                    product = Product(
+                    product_create(
                         merchant=merchants[spec.merchant],
                         category=category,
                         title=item.title,
-                        slug=item.slug,
                         description=item.description,
                         price=item.price,
                         stock=item.stock,
+                        picture=self._picture(spec, item),
+                        slug=item.slug,
                     )
-                    self._picture(product, spec, item)
-                    product.save()
                     created += 1
         return created, refreshed
 
-    def _picture(self, product, spec, item):
-        image = draw_product(
+    def _picture(self, spec, item):
+        """The demo drawing, through the checks and sizes of any uploaded picture."""
+        drawing = draw_product(
             title=item.title,
             colour=spec.colour,
             picture=item.picture,
             seed=zlib.crc32(item.slug.encode()),
         )
-        product.image.save(f"{item.slug}.jpg", ContentFile(image), save=False)
+        return picture_prepare(ContentFile(drawing))
+
+    def _resize(self, product):
+        with product.image.open("rb") as stored:
+            picture = picture_prepare(ContentFile(stored.read()))
+        product_picture_set(product=product, picture=picture)
 
     def _refresh(self, product, spec, item):
         """Bring a demo product's words, price and picture up to date; its stock,
@@ -104,10 +114,8 @@ class Command(BaseCommand):
         product.title = item.title
         product.description = item.description
         product.price = item.price
-        if product.image:
-            product.image.delete(save=False)
-        self._picture(product, spec, item)
-        product.save()
+        product.save(update_fields=["title", "description", "price", "updated_at"])
+        product_picture_set(product=product, picture=self._picture(spec, item))
 
     def _users(self, merchants):
         User = get_user_model()

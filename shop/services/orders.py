@@ -5,21 +5,21 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .cart import CartLine
-from .exceptions import (
+from ..cart import CartLine
+from ..exceptions import (
     CartEmpty,
     InvalidTransition,
     LineNotPending,
     OutOfStock,
     ProductUnavailable,
 )
-from .models import Order, OrderLine, Product
-from .signals import order_cancelled, order_line_shipped
+from ..models import Order, OrderLine, Product, StockMovement
+from ..signals import order_cancelled, order_line_shipped
+from .stock import stock_move
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,8 @@ def order_create(
     for line in lines:
         wanted[line.product.pk] = wanted.get(line.product.pk, 0) + line.quantity
     # Lock the rows in one fixed order so two checkouts never deadlock, and read the
-    # price and stock as they are now, not as the cart saw them.
+    # price and stock as they are now, not as the cart saw them. Staff changing the
+    # stock meanwhile wait for these locks, so neither change is lost.
     products = list(
         Product.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
     )
@@ -61,10 +62,7 @@ def order_create(
             raise ProductUnavailable(
                 _("“%(title)s” is no longer for sale.") % {"title": product.title}
             )
-        reserved = Product.objects.filter(
-            pk=product.pk, active=True, stock__gte=wanted[product.pk]
-        ).update(stock=F("stock") - wanted[product.pk])
-        if not reserved:
+        if product.stock < wanted[product.pk]:
             raise OutOfStock(product, product.stock)
 
     order = Order.objects.create(
@@ -78,7 +76,7 @@ def order_create(
         total=sum(p.price * wanted[p.pk] for p in products),
         idempotency_key=idempotency_key,
     )
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             product=p,
@@ -90,6 +88,15 @@ def order_create(
         )
         for p in products
     )
+    for line in order_lines:
+        stock_move(
+            product=line.product,
+            delta=-line.quantity,
+            reason=StockMovement.Reason.ORDER_RESERVED,
+            user=user,
+            order=order,
+            line=line,
+        )
     logger.info(
         "Order #%s: placed by user %s, total %s", order.number, user.pk, order.total
     )
@@ -143,9 +150,18 @@ def order_release(*, order, status) -> Order:
     # Only an unpaid order is released: a paid one is cancelled line by line, with
     # refunds (payments.services.order_line_cancel_and_refund).
     _order_transition(order=order, to=status, from_=[Order.Status.AWAITING_PAYMENT])
-    for line in order.lines.order_by("product_id"):
-        Product.objects.filter(pk=line.product_id).update(
-            stock=F("stock") + line.quantity
+    if status == Order.Status.CANCELLED:
+        reason, by = StockMovement.Reason.ORDER_CANCELLED, order.user
+    else:
+        reason, by = StockMovement.Reason.ORDER_EXPIRED, None  # the shop's clock
+    for line in order.lines.select_related("product").order_by("product_id"):
+        stock_move(
+            product=line.product,
+            delta=line.quantity,
+            reason=reason,
+            user=by,
+            order=order,
+            line=line,
         )
     logger.info("Order #%s: %s, stock returned", order.number, status)
     return order
@@ -179,7 +195,9 @@ def _line_transition(*, line, to, **fields) -> OrderLine:
             LINE_IS_ALREADY.get(line.status, LINE_ON_UNPAID_ORDER)
             % {"title": line.title}
         )
-    return OrderLine.objects.select_related("order", "merchant").get(pk=line.pk)
+    return OrderLine.objects.select_related("order", "merchant", "product").get(
+        pk=line.pk
+    )
 
 
 def _order_settle(*, order) -> Order:
@@ -209,13 +227,21 @@ def order_line_ship(*, line) -> OrderLine:
 
 
 @transaction.atomic
-def order_line_cancel(*, line) -> OrderLine:
+def order_line_cancel(*, line, user=None) -> OrderLine:
     """Cancel a merchant's pending line and put its stock back (the refund of its
-    amount is the caller's: payments.services.order_line_cancel_and_refund)."""
+    amount is the caller's: payments.services.order_line_cancel_and_refund);
+    `user` is the staff member who cancelled it."""
     line = _line_transition(
         line=line, to=OrderLine.Status.CANCELLED, cancelled_at=timezone.now()
     )
-    Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
+    stock_move(
+        product=line.product,
+        delta=line.quantity,
+        reason=StockMovement.Reason.LINE_CANCELLED,
+        user=user,
+        order=line.order,
+        line=line,
+    )
     _order_settle(order=line.order)
     logger.info(
         "Order #%s: line %s cancelled, stock returned", line.order.number, line.pk
