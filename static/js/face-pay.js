@@ -24,6 +24,8 @@
   const MAX_BUFFERED = 512 * 1024;
   const POLL_MS = 2500;
   const RECONNECT_MAX_MS = 3000;
+  // Asked every 2 s after the deadline: 30 s for a server to come back with the verdict.
+  const AFTER_DEADLINE_TRIES = 15;
   // What the status (two lines while a cue is shown) and "Move N of 3" take below
   // the camera, in CSS pixels.
   const ROOM_BELOW_CAMERA = 140;
@@ -171,8 +173,10 @@
         if (final) return;
         if (event.code === 4401) {
           finish("error", gettext("You are signed out: sign in again to pay."));
-        } else if (refused(event.code) || Date.now() >= deadline) {
+        } else if (refused(event.code)) {
           lost();
+        } else if (Date.now() >= deadline) {
+          afterDeadline();
         } else {
           // The server may be restarting: back off, and keep trying until the deadline.
           const delay = Math.min(RECONNECT_MAX_MS, 500 * 2 ** reconnects);
@@ -203,13 +207,21 @@
     finish("error", gettext("Lost contact with the server. Try again, or confirm with your password."));
   }
 
-  function afterDeadline(tries) {
-    // The server expires the attempt at its deadline; give it a moment, then give up.
-    readTruth().then((final) => {
-      if (final) return;
-      if (tries > 0) window.setTimeout(() => afterDeadline(tries - 1), 2000);
-      else lost();
-    });
+  // Past the deadline the verdict is stored, or soon will be (the server expires the
+  // attempt): ask for it every 2 s for a while, also while no server answers (a
+  // restart, every web node down), then give up. Once, whoever asks first.
+  let askingAfterDeadline = false;
+  function afterDeadline() {
+    if (askingAfterDeadline) return;
+    askingAfterDeadline = true;
+    const ask = (tries) => {
+      readTruth().then((final) => {
+        if (final) return;
+        if (tries > 0) window.setTimeout(() => ask(tries - 1), 2000);
+        else lost();
+      });
+    };
+    ask(AFTER_DEADLINE_TRIES);
   }
 
   function tick() {
@@ -218,7 +230,7 @@
     countdown.textContent = interpolate(gettext("%(seconds)s s"), { seconds: left }, true);
     if (left === 0 && !finished) {
       window.clearInterval(poller);
-      window.setTimeout(() => afterDeadline(4), 1500);
+      window.setTimeout(afterDeadline, 1500);
       return;
     }
     if (!finished) window.setTimeout(tick, 250);

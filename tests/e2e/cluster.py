@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import urllib.error
 import urllib.request
 import uuid
@@ -102,8 +103,17 @@ class Cluster:
             os.killpg(self.services[name].process.pid, sig)
         self.services[name].process.wait(timeout=20)
 
+    def freeze(self, name: str):
+        """SIGSTOP: the process holds its sockets and answers nothing."""
+        os.killpg(self.services[name].process.pid, signal.SIGSTOP)
+
+    def thaw(self, name: str):
+        os.killpg(self.services[name].process.pid, signal.SIGCONT)
+
     def stop(self):
         for service in self.services.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.process.pid, signal.SIGCONT)
             service.stop()
 
     def log(self, name: str) -> str:

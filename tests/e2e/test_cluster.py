@@ -9,9 +9,12 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
+from faceauth.models import VerificationAttempt
+
 from .cluster import Cluster
 from .conftest import artifact_dir, shopper_tab, wait_until
 from .face import (
+    assert_never_paid,
     assert_paid_once,
     attempt_of,
     enrolled_shopper_with_order,
@@ -31,10 +34,12 @@ APPROVED_TIMEOUT_MS = 35_000
 
 @pytest.fixture
 def stack(request, server_env, transactional_db):
+    marker = request.node.get_closest_marker("stack")
+    env = dict(server_env, **(marker.kwargs.get("env", {}) if marker else {}))
     folder = artifact_dir(request.node) / "cluster"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    cluster = Cluster(env=server_env, folder=folder)
+    cluster = Cluster(env=env, folder=folder)
     try:
         yield cluster.start()
     finally:
@@ -47,6 +52,14 @@ def shop_page(request, stack, browser, camera_script):
         request, browser, base_url=stack.url, camera_script=camera_script
     ) as page:
         yield page
+
+
+def _verdict(attempt) -> str | None:
+    """The attempt's stored verdict, None while it is open."""
+    status = VerificationAttempt.objects.values_list("status", flat=True).get(
+        pk=attempt.pk
+    )
+    return None if status == VerificationAttempt.Status.OPEN else status
 
 
 def _holder(stack, attempt) -> str:
@@ -141,3 +154,35 @@ def test_a_worker_killed_mid_check_the_other_worker_finishes_it(stack, shop_page
     )
     assert stack.frames(spare) > before
     assert_paid_once(user, order)
+
+
+@pytest.mark.stack(env={"FACEAUTH_ATTEMPT_SECONDS": "12"})
+def test_every_web_node_down_while_the_verdict_is_stored_the_page_shows_it_after(
+    stack, shop_page
+):
+    """Both web nodes stop answering mid-check (frozen; the proxy takes them out and
+    closes the socket). The check gets no more frames, and the worker stores its
+    verdict at the deadline (expired) with no node up. When the nodes are back, the
+    page shows that verdict, not a guess of its own."""
+    user, order = enrolled_shopper_with_order()
+    status = pay_with_face(shop_page, order)
+    attempt = attempt_of(order)
+    wait_until(
+        lambda: stack.frames("worker1") + stack.frames("worker2") >= 2,
+        timeout=20,
+        what="frames to reach the workers",
+    )
+
+    for node in ("web1", "web2"):
+        stack.freeze(node)
+    expect(status).to_have_attribute("data-state", "connecting", timeout=10_000)
+    stored = wait_until(
+        lambda: _verdict(attempt), timeout=30, what="the worker to store the verdict"
+    )
+    assert status.get_attribute("data-state") == "connecting"  # no guess meanwhile
+    for node in ("web1", "web2"):
+        stack.thaw(node)
+
+    expect(status).to_have_attribute("data-state", stored, timeout=25_000)
+    assert stored == "expired"
+    assert_never_paid(user, order)
