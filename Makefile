@@ -12,7 +12,7 @@ MESSAGES := $(STATE)/messages-compiled
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run cluster test test-fast bench lint format redis browser messages translations clean
+.PHONY: help setup run cluster test test-fast bench lint format redis browser proxy messages translations clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -60,6 +60,9 @@ translations: $(INSTALLED) ## Update the .po catalogues from the code (then tran
 browser: ## Install Debian's Chromium for the browser tests when missing
 	@scripts/ensure-chromium.sh
 
+proxy: ## Install Debian's HAProxy (make cluster, its tests, the bench) when missing
+	@scripts/ensure-haproxy.sh
+
 $(DB_READY): $(INSTALLED) .env $(MIGRATIONS)
 	@mkdir -p $(STATE)
 	$(PY) manage.py migrate --noinput -v 0
@@ -72,7 +75,7 @@ run: setup ## Start the shop: Redis, Daphne on :8000, a Celery worker and beat
 cluster: setup ## A proxy on :8000, two web nodes, two Celery workers and beat, on PostgreSQL (docs/operations.md)
 	@$(PY) scripts/cluster.py
 
-test: $(INSTALLED) $(MESSAGES) redis browser ## Run every test (DATABASE_URL picks the database; PYTEST_ARGS=... passes options)
+test: $(INSTALLED) $(MESSAGES) redis browser proxy ## Run every test (DATABASE_URL picks the database; PYTEST_ARGS=... passes options)
 	@scripts/test.sh $(PYTEST_ARGS)
 
 BENCH_INSTALLED := $(VENV)/.bench-installed
@@ -84,7 +87,7 @@ $(BENCH_INSTALLED): requirements-bench.txt | $(INSTALLED)
 # About 15 minutes on 2 cores (QUICK=1: a 5 minute smoke run). Starts its own
 # Daphne, Celery worker, database, Redis db and queue, and removes them at the end;
 # the face step is measured in Chromium.
-bench: $(INSTALLED) $(BENCH_INSTALLED) redis browser ## Run the benchmarks (never part of make test; QUICK=1 for a smoke run); writes bench/results.json and docs/benchmarks.md
+bench: $(INSTALLED) $(BENCH_INSTALLED) redis browser proxy ## Run the benchmarks (never part of make test; QUICK=1 for a smoke run); writes bench/results.json and docs/benchmarks.md
 	QUICK=$(QUICK) $(PY) bench/run.py
 
 lint: $(INSTALLED) ## Check style with ruff

@@ -304,7 +304,9 @@ class Stack:
         daphne = Service(
             "daphne",
             [
-                BIN / "daphne",
+                BIN / "python",
+                "-m",
+                "ops.web",
                 "-b",
                 "127.0.0.1",
                 "-p",

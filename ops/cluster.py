@@ -83,7 +83,9 @@ def commands(
     procs = {"proxy": ["haproxy", "-db", "-f", str(haproxy_cfg)]}
     for number, web_port in enumerate(web_ports, start=1):
         procs[f"web{number}"] = [
-            str(bin_dir / "daphne"),
+            str(bin_dir / "python"),
+            "-m",
+            "ops.web",
             "--proxy-headers",
             "-b",
             "127.0.0.1",

@@ -23,7 +23,7 @@ else
   esac
 fi
 cat >> "$PROCFILE" <<'PROCS'
-web: .venv/bin/daphne -b 127.0.0.1 -p 8000 config.asgi:application
+web: .venv/bin/python -m ops.web -b 127.0.0.1 -p 8000 config.asgi:application
 worker: .venv/bin/celery -A config worker --loglevel=INFO --concurrency=2
 beat: .venv/bin/celery -A config beat --loglevel=INFO --schedule=.state/celerybeat-schedule
 PROCS

@@ -154,6 +154,8 @@
   function refused(code) {
     return code >= 4400 && code < 4500;
   }
+  // A web node going away for a restart (ops/web.py): another one takes the socket.
+  const NODE_RESTARTING = 4503;
 
   function connect() {
     if (finished) return; // a back-off timer may fire after the verdict
@@ -181,7 +183,7 @@
           // The server may be restarting: back off, and keep trying until the deadline.
           const delay = Math.min(RECONNECT_MAX_MS, 500 * 2 ** reconnects);
           reconnects += 1;
-          window.setTimeout(connect, delay);
+          window.setTimeout(connect, event.code === NODE_RESTARTING ? 0 : delay);
         }
       });
     });

@@ -32,7 +32,9 @@ from faceauth.simulation import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
-BIN = Path(sys.executable).parent  # the venv's bin: daphne and celery live there
+BIN = Path(sys.executable).parent  # the venv's bin: celery lives there
+# A web node: Daphne with a bounded, graceful shutdown (ops/web.py).
+WEB_NODE = [sys.executable, "-m", "ops.web"]
 SERVER_START_TIMEOUT = 30
 WORKER_START_TIMEOUT = 60
 STOP_TIMEOUT = 15
@@ -217,7 +219,7 @@ def daphne_server(server_env, check_redis):
     url = f"http://127.0.0.1:{port}"
     service = start_service(
         "daphne",
-        [BIN / "daphne", "-b", "127.0.0.1", "-p", port, "config.asgi:application"],
+        [*WEB_NODE, "-b", "127.0.0.1", "-p", port, "config.asgi:application"],
         env=server_env,
         log=ARTIFACTS / "daphne.log",
     )

@@ -16,6 +16,7 @@ import redis
 from .conftest import (
     BIN,
     SERVER_START_TIMEOUT,
+    WEB_NODE,
     WORKER_START_TIMEOUT,
     Service,
     free_port,
@@ -101,14 +102,7 @@ class Stack:
     def start_daphne(self):
         self.daphne = start_service(
             "stack-daphne",
-            [
-                BIN / "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                self.port,
-                "config.asgi:application",
-            ],
+            [*WEB_NODE, "-b", "127.0.0.1", "-p", self.port, "config.asgi:application"],
             env=self.env,
             log=self._log("daphne"),
         )
