@@ -2,7 +2,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
@@ -39,6 +39,29 @@ class CatalogueQuerySet(models.QuerySet):
         return rows
 
     bulk_update.alters_data = True
+
+
+class ProductQuerySet(CatalogueQuerySet):
+    def add_stock(self, pk: int, delta: int) -> int | None:
+        """Add `delta` to product `pk`'s stock in one guarded statement and return
+        the new stock, or None if that would take it below zero. One query on the
+        checkout's path, where update() and a read back took two: update() cannot
+        return what it wrote (PostgreSQL and SQLite 3.35+ both have RETURNING)."""
+        connection = connections[self.db]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET stock = stock + %s "  # noqa: S608 - our table
+                "WHERE id = %s AND stock + %s >= 0 RETURNING stock",
+                [delta, pk, delta],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        catalogue_changed()
+        return row[0]
+
+    add_stock.alters_data = True
 
 
 class Merchant(models.Model):
@@ -139,7 +162,7 @@ class Product(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = CatalogueQuerySet.as_manager()
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("product")

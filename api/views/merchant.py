@@ -26,6 +26,8 @@ NOT_MERCHANT = error("Signed in, but not on the staff of any merchant.")
 NOT_MERCHANT_OR_CSRF = error(
     "Not on the staff of any merchant, or a session without a valid CSRF token."
 )
+# Every merchant-only operation may answer these.
+STAFF_ONLY = {401: UNAUTHENTICATED, 403: NOT_MERCHANT_OR_CSRF}
 LINE_NOT_PENDING = error(
     "`line_not_pending`: the line is shipped or cancelled already, or its order "
     "is not paid."

@@ -22,7 +22,7 @@ from shop.services import (
     stock_set,
 )
 
-from ..errors import INVALID, INVALID_PAGE, UNAUTHENTICATED, error
+from ..errors import INVALID, INVALID_PAGE, error
 from ..serializers import (
     MerchantProductFilterSerializer,
     MerchantProductSerializer,
@@ -30,11 +30,9 @@ from ..serializers import (
     StockChangeSerializer,
     StockMovementSerializer,
 )
-from .merchant import MerchantView
+from .merchant import STAFF_ONLY, MerchantView
 
-NOT_MERCHANT = error("Not on the staff of any merchant (or no valid CSRF token).")
-READ = {401: UNAUTHENTICATED, 403: NOT_MERCHANT}
-ONE = {404: error("No such product in your shops."), **READ}
+ONE = {404: error("No such product in your shops."), **STAFF_ONLY}
 INVALID_PICTURE = error(
     "Invalid input (`code: invalid`, with `fields`): a picture that is not one, "
     "is damaged, or is over the size or pixel limits is refused on `picture`."
@@ -64,7 +62,7 @@ class _ProductView(MerchantView, APIView):
             200: MerchantProductSerializer(many=True),
             400: INVALID,
             404: INVALID_PAGE,
-            **READ,
+            **STAFF_ONLY,
         },
     ),
     post=extend_schema(
@@ -77,7 +75,7 @@ class _ProductView(MerchantView, APIView):
             "application/json": MerchantProductSerializer,
             "multipart/form-data": MerchantProductSerializer,
         },
-        responses={201: MerchantProductSerializer, 400: INVALID_PICTURE, **READ},
+        responses={201: MerchantProductSerializer, 400: INVALID_PICTURE, **STAFF_ONLY},
     ),
 )
 class MerchantProductListView(_ProductView, ListAPIView):
@@ -184,7 +182,7 @@ class MerchantProductPictureView(_ProductView):
         responses={
             200: StockMovementSerializer(many=True),
             404: error("No such product in your shops, or no such page."),
-            **READ,
+            **STAFF_ONLY,
         },
     ),
     post=extend_schema(

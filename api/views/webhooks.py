@@ -24,7 +24,7 @@ from webhooks.services import (
     endpoint_update,
 )
 
-from ..errors import INVALID, INVALID_PAGE, NOT_FOUND, UNAUTHENTICATED, error
+from ..errors import INVALID, INVALID_PAGE, NOT_FOUND
 from ..serializers import (
     WebhookDeliverySerializer,
     WebhookEndpointCreatedSerializer,
@@ -32,10 +32,7 @@ from ..serializers import (
     WebhookEventSerializer,
     WebhookSecretSerializer,
 )
-from .merchant import MerchantView
-
-NOT_MERCHANT = error("Not on the staff of any merchant (or no valid CSRF token).")
-READ = {401: UNAUTHENTICATED, 403: NOT_MERCHANT}
+from .merchant import STAFF_ONLY, MerchantView
 
 
 class _MerchantView(MerchantView, APIView):
@@ -49,7 +46,7 @@ class _MerchantView(MerchantView, APIView):
 class WebhookEndpointListView(_MerchantView):
     @extend_schema(
         summary="Your shops' webhook endpoints",
-        responses={200: WebhookEndpointSerializer(many=True), **READ},
+        responses={200: WebhookEndpointSerializer(many=True), **STAFF_ONLY},
     )
     def get(self, request):
         endpoints = endpoints_of(merchants=self.merchants)
@@ -62,7 +59,7 @@ class WebhookEndpointListView(_MerchantView):
             "loopback, private, link-local or metadata address."
         ),
         request=WebhookEndpointSerializer,
-        responses={201: WebhookEndpointCreatedSerializer, 400: INVALID, **READ},
+        responses={201: WebhookEndpointCreatedSerializer, 400: INVALID, **STAFF_ONLY},
     )
     def post(self, request):
         merchants = self.merchants
@@ -94,7 +91,7 @@ def _merchant_needed():
 class WebhookEndpointDetailView(_MerchantView):
     @extend_schema(
         summary="One of your webhook endpoints",
-        responses={200: WebhookEndpointSerializer, 404: NOT_FOUND, **READ},
+        responses={200: WebhookEndpointSerializer, 404: NOT_FOUND, **STAFF_ONLY},
     )
     def get(self, request, pk):
         return Response(WebhookEndpointSerializer(self.endpoint(pk)).data)
@@ -106,7 +103,7 @@ class WebhookEndpointDetailView(_MerchantView):
             200: WebhookEndpointSerializer,
             400: INVALID,
             404: NOT_FOUND,
-            **READ,
+            **STAFF_ONLY,
         },
     )
     def patch(self, request, pk):
@@ -126,7 +123,7 @@ class WebhookEndpointDetailView(_MerchantView):
 
     @extend_schema(
         summary="Delete an endpoint",
-        responses={204: None, 404: NOT_FOUND, **READ},
+        responses={204: None, 404: NOT_FOUND, **STAFF_ONLY},
     )
     def delete(self, request, pk):
         endpoint_delete(endpoint=self.endpoint(pk))
@@ -138,7 +135,7 @@ class WebhookEndpointRollView(_MerchantView):
         summary="Roll an endpoint's signing secret",
         description="For 24 hours the old and the new secret both sign each event.",
         request=None,
-        responses={200: WebhookSecretSerializer, 404: NOT_FOUND, **READ},
+        responses={200: WebhookSecretSerializer, 404: NOT_FOUND, **STAFF_ONLY},
     )
     def post(self, request, pk):
         secret = endpoint_roll_secret(endpoint=self.endpoint(pk))
@@ -151,7 +148,7 @@ class WebhookEndpointRollView(_MerchantView):
         responses={
             200: WebhookDeliverySerializer(many=True),
             404: INVALID_PAGE,
-            **READ,
+            **STAFF_ONLY,
         },
     )
 )
@@ -167,7 +164,7 @@ class WebhookDeliveryResendView(_MerchantView):
     @extend_schema(
         summary="Send a delivery's event again now (the same event id)",
         request=None,
-        responses={200: WebhookDeliverySerializer, 404: NOT_FOUND, **READ},
+        responses={200: WebhookDeliverySerializer, 404: NOT_FOUND, **STAFF_ONLY},
     )
     def post(self, request, pk):
         try:
@@ -184,7 +181,7 @@ class WebhookDeliveryResendView(_MerchantView):
         responses={
             200: WebhookEventSerializer(many=True),
             404: INVALID_PAGE,
-            **READ,
+            **STAFF_ONLY,
         },
     )
 )

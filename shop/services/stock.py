@@ -9,7 +9,6 @@ they saw, rather than overwrite a reservation made meanwhile.
 import logging
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from ..exceptions import InvalidStockChange, StockChanged, StockTooLow
@@ -43,15 +42,12 @@ def stock_move(
     if not delta:
         raise InvalidStockChange(_("Enter a number of units other than zero."))
     with transaction.atomic():
-        rows = Product.objects.filter(pk=product.pk)
-        if delta < 0:
-            rows = rows.filter(stock__gte=-delta)
-        if not rows.update(stock=F("stock") + delta):
+        stock_after = Product.objects.add_stock(product.pk, delta)
+        if stock_after is None:
             available = Product.objects.values_list("stock", flat=True).get(
                 pk=product.pk
             )
             raise StockTooLow(product, available, -delta)
-        stock_after = Product.objects.values_list("stock", flat=True).get(pk=product.pk)
         movement = StockMovement.objects.create(
             product=product,
             delta=delta,
