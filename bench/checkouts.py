@@ -39,7 +39,7 @@ import numpy as np
 
 from bench import faces, timeline
 from bench.common import CUE_FPS, FPS, spread, with_failures
-from bench.stack import process_tree_cpu_seconds
+from bench.stack import ConnectionSampler, process_tree_cpu_seconds
 
 CHECKOUT_TIMEOUT = 60
 
@@ -560,23 +560,33 @@ def _group(shoppers: list[Shopper], size: int) -> list[Shopper]:
     return group
 
 
-def crowd(stack, shoppers, product, films, *, size: int, rounds: int = 1) -> dict:
-    """`size` shoppers checking out at once, `rounds` times."""
+def crowd(
+    stack, shoppers, product, films, *, size: int, rounds: int = 1, base_url=None
+) -> dict:
+    """`size` shoppers checking out at once, `rounds` times, through `base_url` (the
+    stack's web node by default; the proxy in the capacity section). CPU is counted
+    over the worker and every web node of `stack.web_nodes`."""
     outcomes = []
     wall = 0.0
     cpu_worker = cpu_daphne = cpu_machine = cpu_shoppers = 0.0
+    connections = ConnectionSampler(stack.db)
     for _ in range(rounds):
         group = _group(shoppers, size)
         attempts = [try_checkout(s, product) for s in group]
         worker_before = process_tree_cpu_seconds(stack.worker.pid)
-        daphne_before = process_tree_cpu_seconds(stack.daphne.pid)
+        web_before = sum(process_tree_cpu_seconds(n.pid) for n in stack.web_nodes)
         machine_before = machine_busy_seconds()
         shoppers_before = time.process_time()
         started = time.monotonic()
-        outcomes += asyncio.run(_crowd(stack.base_url, group, attempts, films))
+        with connections:
+            outcomes += asyncio.run(
+                _crowd(base_url or stack.base_url, group, attempts, films)
+            )
         wall += time.monotonic() - started
         cpu_worker += process_tree_cpu_seconds(stack.worker.pid) - worker_before
-        cpu_daphne += process_tree_cpu_seconds(stack.daphne.pid) - daphne_before
+        cpu_daphne += (
+            sum(process_tree_cpu_seconds(n.pid) for n in stack.web_nodes) - web_before
+        )
         cpu_machine += machine_busy_seconds() - machine_before
         cpu_shoppers += time.process_time() - shoppers_before
     result = summarise(outcomes)
@@ -602,6 +612,8 @@ def crowd(stack, shoppers, product, films, *, size: int, rounds: int = 1) -> dic
         cpu_seconds_per_approved=_per_approved(
             cpu_worker + cpu_daphne, result["outcomes"].get("approved", 0)
         ),
+        # Open connections to the database while the crowd ran (PostgreSQL only).
+        db_connections=connections.summary(),
     )
     return result
 

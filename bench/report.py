@@ -57,6 +57,7 @@ def targets(results: dict) -> dict:
     fs = results.get("face_step", {})
     cc = results.get("concurrent", {})
     sf = results.get("storefront", {})
+    cap = results.get("capacity", {})
     floor = dl.get("floor_ms")
     out = {
         "frame_pipeline.speedup_vs_naive": {
@@ -96,6 +97,15 @@ def targets(results: dict) -> dict:
             "target": "<= 6",
             "met": sf.get("queries_per_page") is not None
             and sf["queries_per_page"] <= 6,
+        },
+        "capacity.cpu_seconds_per_approved": {
+            "value": cap.get("cpu_seconds_per_approved"),
+            "target": f"<= {cap.get('target_cpu_seconds')} CPU s, web + worker, at "
+            f"{cap.get('checkouts')} at once (issue 15)",
+            "met": bool(
+                cap.get("cpu_seconds_per_approved")
+                and cap["cpu_seconds_per_approved"] <= cap["target_cpu_seconds"]
+            ),
         },
     }
     return out
@@ -264,6 +274,97 @@ def _before_after(results: dict) -> list[str]:
             f"| {_fmt(results.get(section, {}).get(key), 2)} |"
         )
     return lines
+
+
+def _connections(level: dict) -> str:
+    db = level.get("db_connections") or {}
+    if not db:
+        return "–"
+    return f"{db['peak']} / {db['mean']} / {_fmt(db.get('after'), 0)}"
+
+
+def _capacity(results: dict) -> list[str]:
+    cap = results.get("capacity")
+    if not cap:
+        return []
+    cc = results["concurrent"]
+    target = cap["checkouts"]
+    cost = cap["cpu_seconds_per_approved"]
+    lines = [
+        "## 6. Capacity: sizing a fleet",
+        "",
+        "**CPU per approved checkout**: the web nodes' and the worker's own CPU (their",
+        "process trees, from /proc; not the shoppers' clients, Redis or PostgreSQL)",
+        "over a crowd of section 4, divided by the checkouts it approved. A fleet",
+        "approves about *cores ÷ cost* checkouts a second. Under load the worker",
+        "judges fewer of each check's frames (section 4's dropped frames), so the",
+        "cost per checkout falls as the crowd grows, until checks start to fail.",
+        "",
+        "| at once | web + worker CPU s per approved checkout |",
+        "|---|---|",
+        *(
+            f"| {size} | {_fmt(value, 2)} |"
+            for size, value in cap["cpu_seconds_per_approved_by_size"].items()
+        ),
+        "",
+        f"At {target} at once: **{_fmt(cost, 2)} CPU s** per approved checkout "
+        f"(target ≤ {cap['target_cpu_seconds']}: "
+        f"{'met' if cost and cost <= cap['target_cpu_seconds'] else 'missed'}), "
+        f"about {_fmt(cap['checkouts_per_second_per_core'], 2)} approved checkouts a "
+        "second per core.",
+        "",
+        "**One worker process against two** (prefork pool processes of one worker;",
+        "2 cores here): the knee is the first crowd size whose p95 passes 1 s.",
+        "",
+        "| worker processes | knee | p95 ms by size (outcomes) |",
+        "|---|---|---|",
+        f"| 1 | {_knee_of(cap['knee_one_worker_process'], cap['knee_one_above'])} "
+        f"| {_levels_line(cap['one_worker_levels'])} |",
+        f"| 2 | {_knee_of(cap['knee_two_worker_processes'], cap['knee_two_above'])} "
+        f"| {_levels_line(cc['levels'])} |",
+        "",
+        f"**Through the proxy**: {target} at once through HAProxy and two web nodes",
+        "(ops/web.py, as `make cluster` runs them), one worker of 2 processes, against",
+        "section 4's one web node without a proxy. Database connections: open",
+        "connections to the bench database during the crowd (pg_stat_activity every",
+        "0.2 s: peak / mean / 1 s after), every process's, the bench's own included.",
+        "Without the pool a web node opens a connection for each request (Daphne runs",
+        "each in a thread of its own, so `CONN_MAX_AGE` is never reused there); with",
+        "it the nodes share what the pool keeps (`DJANGO_DB_POOL=1`, 2 to 10 a node).",
+        "",
+        "| setup | outcomes | p50 ms | p95 ms | check s, median | web CPU | worker CPU | CPU s per approved | connections: peak / mean / after |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    rows = [
+        ("one web node, no pool", cap["single_node"]),
+        ("proxy + two web nodes, no pool", cap["proxy"].get("no_pool")),
+        ("proxy + two web nodes, pool", cap["proxy"].get("pool")),
+    ]
+    for name, level in rows:
+        if not level:
+            continue
+        lines.append(
+            f"| {name} | {_outcomes(level['outcomes'])} "
+            f"| {_fmt(level['p50_ms'], fail='never')} "
+            f"| {_fmt(level['p95_ms'], fail='never')} "
+            f"| {_fmt(level['check_seconds'].get('median'))} "
+            f"| {level['daphne_cpu_cores']} | {level['worker_cpu_cores']} "
+            f"| {_fmt(level.get('cpu_seconds_per_approved'), 2)} "
+            f"| {_connections(level)} |"
+        )
+    return lines
+
+
+def _knee_of(knee, above) -> str:
+    return str(knee) if knee is not None else f"above {above}"
+
+
+def _levels_line(levels: dict) -> str:
+    return ", ".join(
+        f"{size}: {_fmt(level['p95_ms'], fail='never')} "
+        f"({_outcomes(level['outcomes'])})"
+        for size, level in levels.items()
+    )
 
 
 def _face_step(results: dict) -> list[str]:
@@ -690,6 +791,7 @@ def write(results: dict) -> None:
             f"| {c['queries_per_page']} / {c['queries_per_page_signed_in']} "
             f"/ {c.get('queries_first_view', '–')} |"
         )
+    lines += ["", *_capacity(results)]
     lines += ["", "## Before and after", "", *_before_after(results), "", *NARRATIVE]
     DOC.write_text("\n".join(lines) + "\n")
 
@@ -770,14 +872,11 @@ declined at 20 or fewer at once.
 ## What is left
 
 - **Daphne opens a new PostgreSQL connection for every request that touches the
-  database** (and every websocket connect): `CONN_MAX_AGE` does nothing under ASGI,
-  where each request runs its view in a thread of its own. The storefront no longer
-  hits it for visitors, but signed-in pages, the API and the face page do. Django's
-  own pool (`DATABASES[...]["OPTIONS"]["pool"]`, Django 5.1+) fixes it; it needs the
-  `psycopg-pool` package and `CONN_MAX_AGE = 0` in production: in a trial here, with
-  the shared Redis pool, it took the uncached list page from ~55 to ~75 requests/s.
-  Not changed: a new runtime
-  dependency and a production setting are for the team to decide.
+  database** unless its node takes them from psycopg's pool (`DJANGO_DB_POOL=1`):
+  `CONN_MAX_AGE` does nothing under ASGI, where each request runs its view in a
+  thread of its own. `make cluster` turns the pool on for its web nodes; the bench's
+  own node (sections 2-5) runs without it, as `make run` does. Section 6 counts
+  the connections both ways.
 - Every processed frame pushes a hint through `async_to_sync(group_send)`, a new
   event loop and Redis connection each time (~2 % of the worker); pushing only when
   the message changes would save it.
@@ -809,7 +908,7 @@ declined at 20 or fewer at once.
 
 ## How to run
 
-`make bench` (about 15 minutes; `QUICK=1 make bench` for a 5 minute smoke run)
+`make bench` (about 20 minutes; `QUICK=1 make bench` for a 7 minute smoke run)
 installs requirements-bench.txt into the venv, then runs bench/run.py. It makes a
 stack of its own: a PostgreSQL database `smilepay_bench_<pid>` (on DATABASE_URL's
 server, or 127.0.0.1:5432 when one answers there; else a SQLite file), a free Redis
@@ -819,5 +918,7 @@ engine steps (bench/engine_steps.py), renders the simulated shoppers' films
 worker (prefork, 2 processes) with config/settings/bench.py for the storefront, the
 checkouts and the face step in Chromium (/usr/bin/chromium: `make browser` installs
 it, and `make bench` asks for it; without it that section is skipped). It removes
-all of it at the end, also after a failure or Ctrl-C. Logs: bench/logs/.
+all of it at the end, also after a failure or Ctrl-C. Section 6 restarts the worker
+with one process, then starts HAProxy (`make proxy` installs it) in front of two
+more web nodes. Logs: bench/logs/.
 """.strip().split("\n")

@@ -1,6 +1,6 @@
-"""`make bench`: the benchmarks of issues #6 and #12, side by side with their baselines.
+"""`make bench`: the benchmarks of issues #6, #12 and #15, side by side with their baselines.
 
-    .venv/bin/python bench/run.py            # the full run, about 15 minutes
+    .venv/bin/python bench/run.py            # the full run, about 20 minutes
     QUICK=1 .venv/bin/python bench/run.py    # a smoke run, about 5 minutes
 
 Writes bench/results.json, docs/benchmarks.md and docs/benchmarks-latency.png.
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import (  # noqa: E402
+    capacity,
     checkouts,
     engine_steps,
     face_step,
@@ -36,6 +37,8 @@ from bench.stack import Stack  # noqa: E402
 RESULTS = ROOT / "bench" / "results.json"
 # No crowd past the target size starts once the crowds have taken this long.
 CROWD_BUDGET_SECONDS = 240
+# The same for the capacity section's crowds with one worker process.
+CAPACITY_BUDGET_SECONDS = 180
 
 
 def _stop(signum, frame):
@@ -141,6 +144,20 @@ def main() -> int:
             rounds_at_target=1 if quick else 2,
             # Larger crowds only while the crowds stay inside ~4 minutes.
             until=time.monotonic() + CROWD_BUDGET_SECONDS,
+        )
+
+        section(
+            "capacity: CPU per approved checkout, one worker process against two, "
+            "two web nodes behind the proxy"
+        )
+        results["capacity"] = capacity.main(
+            stack,
+            shoppers,
+            product,
+            films,
+            concurrent=results["concurrent"],
+            quick=quick,
+            until=time.monotonic() + CAPACITY_BUDGET_SECONDS,
         )
     finally:
         stack.close()

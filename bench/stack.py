@@ -5,8 +5,10 @@
 - a Redis database of its own (10 by default, the first of 10-15 not taken by
   another bench run), holding only this run's keys, which are deleted at the end;
 - a Celery queue of its own, `smilepay-bench-<pid>`;
-- Daphne serving config.asgi, and a Celery worker (prefork, 2 processes) on that
-  queue, both with config.settings.bench.
+- a web node (ops/web.py: Daphne) serving config.asgi, and a Celery worker (prefork,
+  2 processes, restartable with 1) on that queue, both with config.settings.bench;
+- for the capacity section, HAProxy in front of two more web nodes, as `make
+  cluster` runs them (ops/cluster.py).
 
 Everything is undone in `close()`, also after a failure or Ctrl-C.
 """
@@ -19,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -180,6 +183,61 @@ class Database:
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
 
+class ConnectionSampler:
+    """The open connections to the bench database (pg_stat_activity), counted every
+    0.2 s in a thread while the `with` block runs; every process's, this one's
+    included (it seeds and starts the checkouts). Counts nothing on SQLite."""
+
+    INTERVAL = 0.2
+
+    def __init__(self, db: "Database"):
+        self.db = db
+        self.samples: list[int] = []
+        self.after = None
+        self._thread = None
+
+    def count(self, conn) -> int:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
+            [self.db.name],
+        ).fetchone()[0]
+
+    def _run(self):
+        import psycopg
+
+        with psycopg.connect(
+            _psycopg_dsn(self.db.admin_url), autocommit=True, connect_timeout=5
+        ) as conn:
+            while not self._stop.is_set():
+                self.samples.append(self.count(conn))
+                self._stop.wait(self.INTERVAL)
+            # Settled: what the processes keep open once the crowd has gone.
+            time.sleep(1)
+            self.after = self.count(conn)
+
+    def __enter__(self):
+        self.after = None
+        self._stop = threading.Event()
+        if self.db.admin_url:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def summary(self) -> dict:
+        if not self.samples:
+            return {}
+        return {
+            "peak": max(self.samples),
+            "mean": round(sum(self.samples) / len(self.samples), 1),
+            "after": self.after,
+        }
+
+
 # --- Redis ----------------------------------------------------------------------
 
 
@@ -226,6 +284,8 @@ class RedisDb:
 class Stack:
     def __init__(self):
         self.services: list[Service] = []
+        self.web_nodes: list[Service] = []
+        self.proxy = None
         self.db = None
         self.redis = None
         self.media = None
@@ -301,8 +361,14 @@ class Stack:
         wait_until(answers, timeout=20, what="redis-server")
 
     def start_servers(self):
-        daphne = Service(
-            "daphne",
+        self.daphne = self._start_web("daphne", self.port)
+        self.worker = self.start_worker(concurrency=2)
+        self.web_nodes = [self.daphne]
+
+    def _start_web(self, name: str, port: int, extra_env: dict | None = None):
+        """A web node as `make run` starts it (ops/web.py: Daphne)."""
+        node = Service(
+            name,
             [
                 BIN / "python",
                 "-m",
@@ -310,21 +376,35 @@ class Stack:
                 "-b",
                 "127.0.0.1",
                 "-p",
-                self.port,
+                port,
                 "config.asgi:application",
             ],
-            self.env,
+            dict(self.env, **(extra_env or {})),
         )
-        self.services.append(daphne)
+        self.services.append(node)
+        url = f"http://127.0.0.1:{port}/bench/minimal/"
+
+        def answers():
+            node.check_alive()
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    return True
+            except (urllib.error.URLError, OSError):
+                return False
+
+        wait_until(answers, timeout=60, what=f"{name} on port {port}")
+        return node
+
+    def start_worker(self, *, concurrency: int) -> Service:
         worker = Service(
-            "celery-worker",
+            f"celery-worker-{concurrency}",
             [
                 BIN / "celery",
                 "-A",
                 "config",
                 "worker",
                 "--pool=prefork",
-                "--concurrency=2",
+                f"--concurrency={concurrency}",
                 "--loglevel=INFO",
                 f"--queues={self.queue}",
                 f"--hostname={self.queue}@%h",
@@ -335,25 +415,56 @@ class Stack:
             self.env,
         )
         self.services.append(worker)
-        self.daphne, self.worker = daphne, worker
-
-        def answers():
-            daphne.check_alive()
-            try:
-                with urllib.request.urlopen(
-                    f"{self.base_url}/bench/minimal/", timeout=2
-                ):
-                    return True
-            except (urllib.error.URLError, OSError):
-                return False
-
-        wait_until(answers, timeout=60, what=f"Daphne at {self.base_url}")
 
         def ready():
             worker.check_alive()
             return re.search(r"@\S+ ready\.", worker.log.read_text(errors="replace"))
 
         wait_until(ready, timeout=90, what="the Celery worker")
+        return worker
+
+    def restart_worker(self, *, concurrency: int):
+        """The worker again, with `concurrency` pool processes."""
+        self._stop(self.worker)
+        self.worker = self.start_worker(concurrency=concurrency)
+
+    def start_proxy(self, *, pool: bool) -> str:
+        """HAProxy as `make cluster` runs it, in front of two web nodes started for
+        it (with psycopg's pool when `pool`, as `make cluster` starts them); the
+        proxy's URL. `stop_proxy` stops all three."""
+        from ops import cluster
+
+        ports = [free_port(), free_port()]
+        extra = cluster.WEB_ENV if pool else cluster.ENV
+        self.web_nodes = [
+            self._start_web(f"web{n}", port, extra)
+            for n, port in enumerate(ports, start=1)
+        ]
+        proxy_port = free_port()
+        config = LOGS / "haproxy.cfg"
+        config.write_text(cluster.haproxy_config(port=proxy_port, web_ports=ports))
+        self.proxy = Service("haproxy", ["haproxy", "-db", "-f", config], self.env)
+        self.services.append(self.proxy)
+        url = f"http://127.0.0.1:{proxy_port}"
+        up = f"{url}/readyz"
+
+        def both_up():
+            self.proxy.check_alive()
+            # Round robin: two good answers in a row come from the two nodes.
+            return all(cluster.http_status(up) == 200 for _ in self.web_nodes)
+
+        wait_until(both_up, timeout=30, what="HAProxy with both web nodes up")
+        return url
+
+    def stop_proxy(self):
+        for service in [self.proxy, *self.web_nodes]:
+            self._stop(service)
+        self.proxy = None
+        self.web_nodes = [self.daphne]
+
+    def _stop(self, service: Service):
+        service.stop()
+        self.services.remove(service)
 
     def close(self):
         for service in reversed(self.services):

@@ -6,6 +6,8 @@ cluster tests start the same commands on ports of their own. Nothing is sticky: 
 request or websocket of a shopper may land on any node.
 """
 
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 PROXY_PORT = 8000
@@ -13,11 +15,27 @@ WEB_PORTS = (8001, 8002)
 WORKERS = 2
 
 
+def http_status(url: str, timeout: float = 2) -> int | None:
+    """The status a GET of `url` answers, None when nothing answers: how the
+    cluster's starters (the tests', the bench's) wait for a node or the proxy."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
 def haproxy_config(*, port: int, web_ports, stats_port: int | None = None) -> str:
-    """Round robin over the web nodes, HTTP and websockets alike. A node leaves on
-    two failed /readyz probes a second apart (its sockets are closed then, so the
-    pages reconnect to the other) and comes back on two good ones. A request whose
-    node refuses the connection is sent to the other."""
+    """Round robin over the web nodes, HTTP and websockets alike. /readyz is probed
+    every second and given 2 s (it answers within about 1 s even when a service it
+    asks does not: a 1 s probe timeout marked both nodes down under the bench's
+    load, killing every check's socket). After a failure the probes come every
+    0.5 s; a node leaves on three failures in a row: about 2 s after it refuses
+    connections, 7 to 8 s after it hangs (its sockets are closed then, so the
+    pages reconnect to the other node), and comes back on two good probes. A
+    request whose node refuses the connection is sent to the other."""
     servers = "\n".join(
         f"    server web{number} 127.0.0.1:{web_port} check"
         for number, web_port in enumerate(web_ports, start=1)
@@ -64,7 +82,8 @@ backend web
     option httpchk
     http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
-    default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+    timeout check 2s
+    default-server inter 1s fastinter 500ms fall 3 rise 2 on-marked-down shutdown-sessions
 {servers}
 {stats}"""
 

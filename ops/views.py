@@ -1,4 +1,5 @@
 import hmac
+import logging
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
@@ -13,6 +14,8 @@ from prometheus_client import (
 from .health import readiness
 from .metrics import ShopCollector
 
+logger = logging.getLogger(__name__)
+
 
 @never_cache
 def healthz(request):
@@ -26,6 +29,15 @@ async def readyz(request):
     503 naming those that did not. The proxy takes a node out on a 503."""
     checks = await readiness()
     failing = [check.name for check in checks if not check.ok]
+    if failing:
+        logger.warning(
+            "Not ready: %s",
+            "; ".join(
+                f"{check.name} {check.error} ({check.seconds} s)"
+                for check in checks
+                if not check.ok
+            ),
+        )
     body = {
         "status": "unavailable" if failing else "ok",
         "failing": failing,

@@ -7,8 +7,6 @@ import json
 import os
 import re
 import signal
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -23,16 +21,6 @@ from .conftest import (
     wait_for_log,
     wait_until,
 )
-
-
-def _get(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except (urllib.error.URLError, OSError):
-        return None
 
 
 class Cluster:
@@ -66,7 +54,7 @@ class Cluster:
         for name in self.commands:
             self.wait_ready(name)
         wait_until(
-            lambda: _get(f"{self.url}/healthz") == 200,
+            lambda: cluster.http_status(f"{self.url}/healthz") == 200,
             timeout=SERVER_START_TIMEOUT,
             what="the proxy",
         )
@@ -92,7 +80,7 @@ class Cluster:
 
             def ready():
                 service.check_alive()
-                return _get(f"http://127.0.0.1:{port}/readyz") == 200
+                return cluster.http_status(f"http://127.0.0.1:{port}/readyz") == 200
 
             wait_until(ready, timeout=SERVER_START_TIMEOUT, what=f"{name} ready")
         elif name.startswith("worker"):

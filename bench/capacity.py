@@ -1,0 +1,77 @@
+"""Capacity (issue 15): what an approved face checkout costs, for sizing a fleet.
+
+- CPU seconds per approved checkout: the web nodes' and the worker's own CPU (their
+  process trees, from /proc) over a crowd, divided by the checkouts it approved;
+  checkouts per second ≈ cores ÷ that cost. Taken from section 4's crowds.
+- The concurrent-checkout knee with one worker process, against section 4's two.
+- Section 4's crowd at the target size through HAProxy and two web nodes, as `make
+  cluster` runs them: with psycopg's pool on the nodes (as `make cluster` starts
+  them) and without it (a connection per request, as before issue 15), counting the
+  open database connections each way.
+"""
+
+from bench import checkouts
+
+TARGET_CPU_SECONDS = 0.5
+
+
+def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, until):
+    target = concurrent["checkouts"]
+    levels = [5, target] if quick else [10, target, 40, 60]
+
+    print("  one worker process:", flush=True)
+    stack.restart_worker(concurrency=1)
+    try:
+        one = checkouts.concurrent(
+            stack,
+            shoppers,
+            product,
+            films,
+            levels=levels,
+            target_size=target,
+            rounds_at_target=1,
+            until=until,
+        )
+    finally:
+        stack.restart_worker(concurrency=2)
+
+    proxied = {}
+    for pool in (False, True):
+        name = "pool" if pool else "no_pool"
+        url = stack.start_proxy(pool=pool)
+        try:
+            proxied[name] = checkouts.crowd(
+                stack, shoppers, product, films, size=target, base_url=url
+            )
+        finally:
+            stack.stop_proxy()
+        level = proxied[name]
+        print(
+            f"  {target} at once through the proxy, two web nodes, "
+            f"{'pool' if pool else 'no pool'}: p95 {level['p95_ms']} ms, "
+            f"{level['outcomes']}, {level['cpu_seconds_per_approved']} CPU s per "
+            f"approved, database connections {level['db_connections']}",
+            flush=True,
+        )
+
+    by_size = concurrent["levels"]
+    single = by_size[str(target)]
+    cost = single.get("cpu_seconds_per_approved")
+    return {
+        "checkouts": target,
+        "cpu_seconds_per_approved": cost,
+        "cpu_seconds_per_approved_by_size": {
+            size: level.get("cpu_seconds_per_approved")
+            for size, level in by_size.items()
+        },
+        "checkouts_per_second_per_core": round(1 / cost, 2) if cost else None,
+        "target_cpu_seconds": TARGET_CPU_SECONDS,
+        "knee_two_worker_processes": concurrent["knee_checkouts"],
+        "knee_two_above": concurrent.get("knee_above"),
+        "knee_one_worker_process": one["knee_checkouts"],
+        "knee_one_above": one.get("knee_above"),
+        "knee_one_note": one["knee_note"],
+        "one_worker_levels": one["levels"],
+        "single_node": single,
+        "proxy": proxied,
+    }
