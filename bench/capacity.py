@@ -7,10 +7,15 @@
 - Section 4's crowd at the target size through HAProxy and two web nodes, as `make
   cluster` runs them: with psycopg's pool on the nodes (as `make cluster` starts
   them) and without it (a connection per request, as before issue 15), counting the
-  open database connections each way.
+  open database connections each way; then, the same way, the public catalogue
+  API (`/api/products/`, which queries the database on every call) under HTTP load.
 """
 
-from bench import checkouts
+from bench import checkouts, storefront
+from bench.stack import ConnectionSampler
+
+API_PATH = "/api/products/"
+API_CONNECTIONS = 16
 
 TARGET_CPU_SECONDS = 0.5
 
@@ -35,7 +40,7 @@ def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, unti
     finally:
         stack.restart_worker(concurrency=2)
 
-    proxied = {}
+    proxied, api = {}, {}
     for pool in (False, True):
         name = "pool" if pool else "no_pool"
         url = stack.start_proxy(pool=pool)
@@ -43,6 +48,15 @@ def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, unti
             proxied[name] = checkouts.crowd(
                 stack, shoppers, product, films, size=target, base_url=url
             )
+            with ConnectionSampler(stack.db) as connections:
+                api[name] = storefront.load(
+                    url + API_PATH,
+                    duration=5 if quick else 10,
+                    warmup=1,
+                    connections=API_CONNECTIONS,
+                    accept="application/json",
+                )
+            api[name]["db_connections"] = connections.summary()
         finally:
             stack.stop_proxy()
         level = proxied[name]
@@ -51,6 +65,13 @@ def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, unti
             f"{'pool' if pool else 'no pool'}: p95 {level['p95_ms']} ms, "
             f"{level['outcomes']}, {level['cpu_seconds_per_approved']} CPU s per "
             f"approved, database connections {level['db_connections']}",
+            flush=True,
+        )
+        print(
+            f"  {API_PATH} through the proxy, {API_CONNECTIONS} connections, "
+            f"{'pool' if pool else 'no pool'}: {api[name]['rps']} requests/s, "
+            f"p50 {api[name]['latency_ms'].get('p50')} ms, {api[name]['errors']} "
+            f"errors, database connections {api[name]['db_connections']}",
             flush=True,
         )
 
@@ -74,4 +95,7 @@ def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, unti
         "one_worker_levels": one["levels"],
         "single_node": single,
         "proxy": proxied,
+        "api_path": API_PATH,
+        "api_connections": API_CONNECTIONS,
+        "api": api,
     }

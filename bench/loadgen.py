@@ -1,6 +1,7 @@
 """A small HTTP/1.1 load generator, run as a process of its own by the benchmarks.
 
-`python bench/loadgen.py URL --connections 8 --duration 5 --warmup 1` keeps that many
+`python bench/loadgen.py URL --connections 8 --duration 5 --warmup 1 [--accept
+text/html]` keeps that many
 keep-alive connections busy (one request at a time on each, as a browser does) for
 the duration after the warm-up, then prints one JSON line: requests, errors,
 requests per second, latency percentiles. Loopback only.
@@ -49,14 +50,14 @@ async def one_connection(host, port, request, warm_until, stop_at, latencies, co
         writer.close()
 
 
-async def run(url, connections, duration, warmup):
+async def run(url, connections, duration, warmup, accept="text/html"):
     parts = urlsplit(url)
     path = parts.path or "/"
     if parts.query:
         path += f"?{parts.query}"
     request = (
         f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-        "User-Agent: smilepay-bench\r\nAccept: text/html\r\n"
+        f"User-Agent: smilepay-bench\r\nAccept: {accept}\r\n"
         "Connection: keep-alive\r\n\r\n"
     ).encode()
     now = time.perf_counter()
@@ -104,11 +105,14 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--duration", type=float, default=5)
     parser.add_argument("--warmup", type=float, default=1)
+    parser.add_argument("--accept", default="text/html")
     args = parser.parse_args()
     host = urlsplit(args.url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("loadgen only sends traffic to loopback addresses")
-    result = asyncio.run(run(args.url, args.connections, args.duration, args.warmup))
+    result = asyncio.run(
+        run(args.url, args.connections, args.duration, args.warmup, args.accept)
+    )
     print(json.dumps(result))
 
 

@@ -352,6 +352,24 @@ def _capacity(results: dict) -> list[str]:
             f"| {_fmt(level.get('cpu_seconds_per_approved'), 2)} "
             f"| {_connections(level)} |"
         )
+    lines += [
+        "",
+        "The face checkout keeps few requests on the web nodes (its frames go over",
+        "the socket), so it opens few connections either way. The public catalogue",
+        f"API (`{cap['api_path']}`, a query on every call) through the same proxy and",
+        f"nodes, {cap['api_connections']} keep-alive connections from bench/loadgen.py:",
+        "",
+        "| web nodes | requests/s | p50 / p95 ms | errors | connections: peak / mean / after |",
+        "|---|---|---|---|---|",
+    ]
+    for name, label in (("no_pool", "no pool"), ("pool", "pool")):
+        run = cap["api"].get(name)
+        if run:
+            latency = run["latency_ms"]
+            lines.append(
+                f"| {label} | {run['rps']} | {_fmt(latency.get('p50'))} / "
+                f"{_fmt(latency.get('p95'))} | {run['errors']} | {_connections(run)} |"
+            )
     return lines
 
 

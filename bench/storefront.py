@@ -103,18 +103,27 @@ def queries_per_page(path: str = "/") -> dict:
     }
 
 
-def load(url: str, *, duration: float, warmup: float) -> dict:
+def load(
+    url: str,
+    *,
+    duration: float,
+    warmup: float,
+    connections: int = CONNECTIONS,
+    accept: str = "text/html",
+) -> dict:
     output = subprocess.run(
         [
             sys.executable,
             str(ROOT / "bench" / "loadgen.py"),
             url,
             "--connections",
-            str(CONNECTIONS),
+            str(connections),
             "--duration",
             str(duration),
             "--warmup",
             str(warmup),
+            "--accept",
+            accept,
         ],
         capture_output=True,
         text=True,
