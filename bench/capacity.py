@@ -42,7 +42,7 @@ def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, unti
 
     proxied, api = {}, {}
     for pool in (False, True):
-        name = "pool" if pool else "no_pool"
+        name, label = ("pool", "pool") if pool else ("no_pool", "no pool")
         url = stack.start_proxy(pool=pool)
         try:
             proxied[name] = checkouts.crowd(
@@ -62,14 +62,14 @@ def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, unti
         level = proxied[name]
         print(
             f"  {target} at once through the proxy, two web nodes, "
-            f"{'pool' if pool else 'no pool'}: p95 {level['p95_ms']} ms, "
+            f"{label}: p95 {level['p95_ms']} ms, "
             f"{level['outcomes']}, {level['cpu_seconds_per_approved']} CPU s per "
             f"approved, database connections {level['db_connections']}",
             flush=True,
         )
         print(
             f"  {API_PATH} through the proxy, {API_CONNECTIONS} connections, "
-            f"{'pool' if pool else 'no pool'}: {api[name]['rps']} requests/s, "
+            f"{label}: {api[name]['rps']} requests/s, "
             f"p50 {api[name]['latency_ms'].get('p50')} ms, {api[name]['errors']} "
             f"errors, database connections {api[name]['db_connections']}",
             flush=True,

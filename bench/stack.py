@@ -23,12 +23,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.common import ROOT
+from ops import cluster
 
 BIN = Path(sys.executable).parent
 LOGS = ROOT / "bench" / "logs"
@@ -386,11 +385,7 @@ class Stack:
 
         def answers():
             node.check_alive()
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    return True
-            except (urllib.error.URLError, OSError):
-                return False
+            return cluster.http_status(url) == 200
 
         wait_until(answers, timeout=60, what=f"{name} on port {port}")
         return node
@@ -432,7 +427,6 @@ class Stack:
         """HAProxy as `make cluster` runs it, in front of two web nodes started for
         it (with psycopg's pool when `pool`, as `make cluster` starts them); the
         proxy's URL. `stop_proxy` stops all three."""
-        from ops import cluster
 
         ports = [free_port(), free_port()]
         extra = cluster.WEB_ENV if pool else cluster.ENV
