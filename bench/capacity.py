@@ -4,18 +4,23 @@
   process trees, from /proc) over a crowd, divided by the checkouts it approved;
   checkouts per second ≈ cores ÷ that cost. Taken from section 4's crowds.
 - The concurrent-checkout knee with one worker process, against section 4's two.
-- Section 4's crowd at the target size through HAProxy and two web nodes, as `make
-  cluster` runs them: with psycopg's pool on the nodes (as `make cluster` starts
-  them) and without it (a connection per request, as before issue 15), counting the
-  open database connections each way; then, the same way, the public catalogue
-  API (`/api/products/`, which queries the database on every call) under HTTP load.
+- Section 4's crowds through HAProxy and two web nodes, as `make cluster` runs
+  them: growing, with its knee, with psycopg's pool on the nodes (as `make cluster`
+  starts them); at the target size without it (a connection per request, as before
+  issue 15); counting the open database connections each way. Then, the same two
+  ways, the public catalogue API (`/api/products/`, which queries the database on
+  every call) under HTTP load.
 """
+
+import time
 
 from bench import checkouts, storefront
 from bench.stack import ConnectionSampler
 
 API_PATH = "/api/products/"
 API_CONNECTIONS = 16
+# No crowd past the target size starts through the proxy after this long.
+PROXY_BUDGET_SECONDS = 180
 
 TARGET_CPU_SECONDS = 0.5
 
@@ -40,14 +45,29 @@ def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, unti
     finally:
         stack.restart_worker(concurrency=2)
 
-    proxied, api = {}, {}
+    proxied, api, proxy_sweep = {}, {}, None
     for pool in (False, True):
         name, label = ("pool", "pool") if pool else ("no_pool", "no pool")
         url = stack.start_proxy(pool=pool)
         try:
-            proxied[name] = checkouts.crowd(
-                stack, shoppers, product, films, size=target, base_url=url
-            )
+            if pool:
+                print("  through the proxy, two web nodes, pool:", flush=True)
+                proxy_sweep = checkouts.concurrent(
+                    stack,
+                    shoppers,
+                    product,
+                    films,
+                    levels=levels,
+                    target_size=target,
+                    rounds_at_target=1,
+                    until=time.monotonic() + PROXY_BUDGET_SECONDS,
+                    base_url=url,
+                )
+                proxied[name] = proxy_sweep["levels"][str(target)]
+            else:
+                proxied[name] = checkouts.crowd(
+                    stack, shoppers, product, films, size=target, base_url=url
+                )
             with ConnectionSampler(stack.db) as connections:
                 api[name] = storefront.load(
                     url + API_PATH,
@@ -93,6 +113,9 @@ def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, unti
         "knee_one_above": one.get("knee_above"),
         "knee_one_note": one["knee_note"],
         "one_worker_levels": one["levels"],
+        "knee_proxy": proxy_sweep["knee_checkouts"],
+        "knee_proxy_above": proxy_sweep.get("knee_above"),
+        "proxy_levels": proxy_sweep["levels"],
         "single_node": single,
         "proxy": proxied,
         "api_path": API_PATH,

@@ -632,9 +632,11 @@ def concurrent(
     target_size=20,
     rounds_at_target=2,
     until=None,
+    base_url=None,
 ):
-    """Crowds of growing size; the knee is the first size whose p95 passes 1 s.
-    Sizes past the target are skipped once time.monotonic() passes `until`."""
+    """Crowds of growing size (through `base_url`, the stack's web node if None);
+    the knee is the first size whose p95 passes 1 s. Sizes past the target are
+    skipped once time.monotonic() passes `until`."""
     by_size = {}
     over = 0
     stopped_for_time = None
@@ -644,7 +646,9 @@ def concurrent(
             print(f"  {size:>3} at once: skipped, the time budget is spent", flush=True)
             break
         rounds = rounds_at_target if size == target_size else 1
-        by_size[size] = crowd(stack, shoppers, product, films, size=size, rounds=rounds)
+        by_size[size] = crowd(
+            stack, shoppers, product, films, size=size, rounds=rounds, base_url=base_url
+        )
         level = by_size[size]
         print(
             f"  {size:>3} at once: p50 {level['p50_ms']} ms, p95 {level['p95_ms']} ms, "

@@ -322,6 +322,15 @@ def _capacity(results: dict) -> list[str]:
         f"| {_levels_line(cap['one_worker_levels'])} |",
         f"| 2 | {_knee_of(cap['knee_two_worker_processes'], cap['knee_two_above'])} "
         f"| {_levels_line(cc['levels'])} |",
+        *(
+            [
+                "| 2, through the proxy and two web nodes (pool) "
+                f"| {_knee_of(cap['knee_proxy'], cap['knee_proxy_above'])} "
+                f"| {_levels_line(cap['proxy_levels'])} |"
+            ]
+            if "proxy_levels" in cap
+            else []
+        ),
         "",
         f"**Through the proxy**: {target} at once through HAProxy and two web nodes",
         "(ops/web.py, as `make cluster` runs them), one worker of 2 processes, against",

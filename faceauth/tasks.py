@@ -46,7 +46,8 @@ def expire_attempts() -> int:
     priority=PRIORITY_FRAME,
 )
 def verify_frame(attempt_id: int) -> None:
-    """Judge an attempt's next frame, taken from Redis by reference.
+    """Judge an attempt's next frame, taken from Redis by reference (while a cue
+    is answered, the frames waiting behind it too: services.checks.BATCH_FRAMES).
 
     Safe to run twice: one task at a time judges an attempt's frames (another one
     returns at once), a frame is taken once, and every write is a guarded update.

@@ -267,15 +267,11 @@ def test_while_a_cue_is_answered_every_frame_is_judged_in_order(attempt, monkeyp
         now += 1 / 15
         put_frame(attempt.pk, film.frame("smile", degree, rng), now)
 
-    verify_frame(attempt.pk)
+    verify_frame(attempt.pk)  # one task: the frames waiting are judged too
 
     attempt = _reload(attempt)
-    assert attempt.frames_processed == before + 1
-    assert frames.frames_waiting(attempt.pk) == 5  # the next five, still in order
-    for _ in range(5):
-        verify_frame(attempt.pk)
-    attempt = _reload(attempt)
     assert attempt.frames_processed == before + 6
+    assert frames.frames_waiting(attempt.pk) == 0
     assert attempt.tracker["restart_reasons"] == []
     # The way from the last neutral frame: the frames that followed, every one.
     seqs = [point[0] for point in attempt.tracker["path"]]
@@ -312,15 +308,34 @@ def test_the_next_task_jumps_the_queue_while_a_cue_is_answered(
 ):
     now = _until_first_cue(attempt, monkeypatch)
     sent_tasks.clear()
+    before = _reload(attempt).frames_processed
+    neutral = film_of(OBAMA).frames[("neutral", 0)][0]
+    for number in range(1, checks.BATCH_FRAMES + 2):
+        put_frame(attempt.pk, neutral, now + number / 15)
+
+    verify_frame(attempt.pk)
+
+    # One task judged as many as it may; the next one goes first for the rest.
+    assert _reload(attempt).frames_processed == before + checks.BATCH_FRAMES
+    assert frames.frames_waiting(attempt.pk) == 1
+    (task,) = sent_tasks
+    assert task["args"] == (attempt.pk,)
+    assert task["options"]["priority"] == tasks.PRIORITY_CHALLENGE
+
+
+def test_a_task_judging_a_cue_sends_none_when_no_frame_is_left(
+    attempt, sent_tasks, monkeypatch
+):
+    now = _until_first_cue(attempt, monkeypatch)
+    sent_tasks.clear()
     neutral = film_of(OBAMA).frames[("neutral", 0)][0]
     put_frame(attempt.pk, neutral, now + 1 / 15)
     put_frame(attempt.pk, neutral, now + 2 / 15)
 
     verify_frame(attempt.pk)
 
-    (task,) = sent_tasks
-    assert task["args"] == (attempt.pk,)
-    assert task["options"]["priority"] == tasks.PRIORITY_CHALLENGE
+    assert frames.frames_waiting(attempt.pk) == 0
+    assert sent_tasks == []
 
 
 def test_before_any_cue_the_next_task_waits_its_turn(attempt, sent_tasks, monkeypatch):
