@@ -149,19 +149,19 @@ class Payment(models.Model):
             pgettext_lazy("payment status", "Awaiting confirmation"),
         )
         APPROVED = "approved", pgettext_lazy("payment status", "Approved")
-        DECLINED = "declined", pgettext_lazy("payment status", "Declined")
         EXPIRED = "expired", pgettext_lazy("payment status", "Expired")
         CANCELLED = "cancelled", pgettext_lazy("payment status", "Cancelled")
 
+    # A refused face check does not decide the payment: the shopper may try again,
+    # or confirm with the password, until its deadline. (A "declined" status was
+    # declared and never set; migration 0003 removed it.)
     TRANSITIONS = {
         Status.AWAITING_CONFIRMATION: {
             Status.APPROVED,
-            Status.DECLINED,
             Status.EXPIRED,
             Status.CANCELLED,
         },
         Status.APPROVED: set(),
-        Status.DECLINED: set(),
         Status.EXPIRED: set(),
         Status.CANCELLED: set(),
     }

@@ -7,13 +7,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import throttle
 from accounts.exceptions import TooManyAttempts
+from core.transitions import transition
 from faceauth.models import VerificationAttempt
 from faceauth.services.attempts import attempt_start
 from faceauth.services.evidence import attempt_evidence
@@ -191,7 +192,6 @@ def checkout_place(
 # Why a payment cannot be confirmed: a whole sentence for each decided status.
 PAYMENT_IS = {
     Payment.Status.APPROVED: gettext_lazy("This payment is approved."),
-    Payment.Status.DECLINED: gettext_lazy("This payment is declined."),
     Payment.Status.EXPIRED: gettext_lazy("This payment is expired."),
     Payment.Status.CANCELLED: gettext_lazy("This payment is cancelled."),
 }
@@ -201,14 +201,12 @@ PAYMENT_TIME_RAN_OUT = gettext_lazy("This payment's time to confirm has run out.
 def _payment_transition(*, payment, to, **fields) -> Payment:
     """Move an open payment to `to`; a decided or late payment raises PaymentNotOpen."""
     now = timezone.now()
-    rows = Payment.objects.filter(
-        pk=payment.pk, status=Payment.Status.AWAITING_CONFIRMATION
-    )
+    guard = None
     if to == Payment.Status.APPROVED:
-        rows = rows.filter(deadline__gt=now)  # a late confirmation never approves
+        guard = Q(deadline__gt=now)  # a late confirmation never approves
     elif to == Payment.Status.EXPIRED:
-        rows = rows.filter(deadline__lte=now)
-    if not rows.update(status=to, decided_at=now, **fields):
+        guard = Q(deadline__lte=now)
+    if not transition(payment, to, guard=guard, decided_at=now, **fields):
         payment.refresh_from_db()
         raise PaymentNotOpen(str(PAYMENT_IS.get(payment.status, PAYMENT_TIME_RAN_OUT)))
     # A fresh object: if the caller's transaction rolls back, its own copy is still true.

@@ -97,6 +97,13 @@ class Delivery(models.Model):
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 
+    # Sent again by hand, a delivered or failed delivery is pending once more.
+    TRANSITIONS = {
+        Status.PENDING: {Status.DELIVERED, Status.FAILED},
+        Status.DELIVERED: {Status.PENDING},
+        Status.FAILED: {Status.PENDING},
+    }
+
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, related_name="deliveries"
     )

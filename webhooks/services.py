@@ -7,9 +7,12 @@ import secrets
 from collections import defaultdict
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from core.transitions import transition
 
 from . import http
 from .exceptions import UnsafeURL
@@ -17,6 +20,8 @@ from .models import Attempt, Delivery, Endpoint, Event, EventType
 from .ssrf import url_check
 
 logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "webhooks.tasks.deliver"  # its name, as Celery registers it
 
 SECRET_OVERLAP = timedelta(hours=24)
 
@@ -147,9 +152,11 @@ def events_record(*, type, order, lines=None, extra=None) -> list[Event]:
 
 
 def _enqueue_after_commit(delivery_id) -> None:
-    from .tasks import deliver
-
-    deliver.delay_on_commit(delivery_id)
+    """Send the delivery task once the transaction commits. By name: the tasks
+    module imports this one, not the other way round."""
+    transaction.on_commit(
+        lambda: current_app.send_task(DELIVER_TASK, args=(delivery_id,))
+    )
 
 
 def event_for_order_paid(*, payment) -> list[Event]:
@@ -271,18 +278,14 @@ def _delivery_record(*, delivery, response, started_at) -> Delivery:
             response_excerpt=response.excerpt,
         )
         delivery.attempt_count += 1
-        fields = {"attempt_count": delivery.attempt_count}
+        counted = {"attempt_count": delivery.attempt_count}
+        retry_at = now + backoff(attempt_count=delivery.attempt_count)
         if ok:
-            fields.update(status=Delivery.Status.DELIVERED, delivered_at=now)
+            transition(delivery, Delivery.Status.DELIVERED, delivered_at=now, **counted)
+        elif retry_at > delivery.give_up_at:
+            transition(delivery, Delivery.Status.FAILED, **counted)
         else:
-            retry_at = now + backoff(attempt_count=delivery.attempt_count)
-            if retry_at > delivery.give_up_at:
-                fields.update(status=Delivery.Status.FAILED)
-            else:
-                fields.update(next_attempt_at=retry_at)
-        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(
-            **fields
-        )
+            _pending(delivery).update(next_attempt_at=retry_at, **counted)
     delivery.refresh_from_db()
     logger.info(
         "Event %s to endpoint %s: attempt %s, %s %s, now %s",
@@ -294,6 +297,11 @@ def _delivery_record(*, delivery, response, started_at) -> Delivery:
         delivery.status,
     )
     return delivery
+
+
+def _pending(delivery):
+    """The delivery's row while it is pending (a guard for writes that keep it so)."""
+    return Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING)
 
 
 def deliveries_due(*, limit=100) -> list[int]:
@@ -314,11 +322,12 @@ def deliveries_due(*, limit=100) -> list[int]:
 def delivery_resend(*, delivery) -> Delivery:
     """Send a delivery again now, whatever became of it, for another 3 days."""
     now = timezone.now()
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=Delivery.Status.PENDING,
-        next_attempt_at=now,
-        give_up_at=now + settings.WEBHOOKS_GIVE_UP_AFTER,
-    )
+    times = {
+        "next_attempt_at": now,
+        "give_up_at": now + settings.WEBHOOKS_GIVE_UP_AFTER,
+    }
+    if not transition(delivery, Delivery.Status.PENDING, **times):
+        _pending(delivery).update(**times)  # pending still: only sooner
     _enqueue_after_commit(delivery.pk)
     delivery.refresh_from_db()
     return delivery

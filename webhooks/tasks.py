@@ -1,9 +1,9 @@
 from celery import shared_task
 
-from .services import deliveries_due, delivery_attempt
+from .services import DELIVER_TASK, deliveries_due, delivery_attempt
 
 
-@shared_task(ignore_result=True)
+@shared_task(name=DELIVER_TASK, ignore_result=True)
 def deliver(delivery_id):
     """Make one attempt at delivering an event to an endpoint."""
     delivery_attempt(delivery_id=delivery_id)

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.transitions import transition
+
 from .. import frames, liveness, messages
 from ..exceptions import FaceLocked, NotEnrolled
 from ..models import VerificationAttempt
@@ -185,9 +187,8 @@ def attempt_decide(
     read the attempt. Returns the decided attempt, or None if another write came
     first.
     """
-    assert status in VerificationAttempt.TRANSITIONS[Status.OPEN]
     now = timezone.now()
-    guard = Q(pk=attempt.pk, status=Status.OPEN)
+    guard = Q()
     if status == Status.APPROVED:
         guard &= Q(deadline__gt=now)
     if processed_before is not None:
@@ -201,8 +202,14 @@ def attempt_decide(
         timings["frames_dropped"] = counts["dropped"]
     if counts.get("replayed"):
         timings["frames_replayed"] = counts["replayed"]
-    updated = VerificationAttempt.objects.filter(guard).update(
-        status=status, reason=reason, decided_at=now, timings=timings, **fields
+    updated = transition(
+        attempt,
+        status,
+        guard=guard,
+        reason=reason,
+        decided_at=now,
+        timings=timings,
+        **fields,
     )
     if not updated:
         return None

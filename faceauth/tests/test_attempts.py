@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from cryptography.fernet import Fernet
 from django.utils import timezone
 
+from core.transitions import TransitionNotAllowed
 from faceauth import frames as frame_store
 from faceauth import liveness, messages
 from faceauth.exceptions import (
@@ -552,7 +553,7 @@ def test_attempt_decided_is_announced_once_per_decision(
 def test_attempt_decide_refuses_to_reopen_an_attempt(shopper):
     attempt = attempt_make(shopper)
 
-    with pytest.raises(AssertionError):
+    with pytest.raises(TransitionNotAllowed):
         attempt_decide(attempt=attempt, status=Status.OPEN, reason="")
 
     assert _reload(attempt).status == Status.OPEN

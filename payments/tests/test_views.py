@@ -907,7 +907,6 @@ def test_the_shopper_reads_plain_words_for_an_orders_status(status, label):
     [
         ("awaiting_confirmation", "Awaiting confirmation"),
         ("approved", "Paid"),  # staff read "Approved"
-        ("declined", "Declined"),
         ("expired", "Expired"),
         ("cancelled", "Cancelled"),
     ],

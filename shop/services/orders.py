@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.transitions import transition
+
 from ..cart import CartLine
 from ..exceptions import (
     CartEmpty,
@@ -117,16 +119,9 @@ ORDER_IS = {
 
 def _order_transition(*, order, to, from_=None) -> Order:
     """Move the order to `to` from any status allowed to reach it, or only `from_`."""
-    allowed_from = [s for s, targets in Order.TRANSITIONS.items() if to in targets]
-    if from_ is not None:
-        allowed_from = [s for s in allowed_from if s in from_]
-    updated = Order.objects.filter(pk=order.pk, status__in=allowed_from).update(
-        status=to, updated_at=timezone.now()
-    )
-    if not updated:
+    if not transition(order, to, from_=from_, updated_at=timezone.now()):
         order.refresh_from_db(fields=["status"])
         raise InvalidTransition(ORDER_IS[order.status] % {"number": order.number})
-    order.status = to
     if to == Order.Status.CANCELLED:
         order_cancelled.send(sender=Order, order=order)
     return order
@@ -184,11 +179,7 @@ def _line_transition(*, line, to, **fields) -> OrderLine:
     # rival's commit and the last move of the order settles it. (A guard joined to
     # the order table is not re-checked by PostgreSQL after waiting for the row.)
     order = Order.objects.select_for_update().get(pk=line.order_id)
-    updated = order.status == Order.Status.PAID and (
-        OrderLine.objects.filter(pk=line.pk, status=OrderLine.Status.PENDING).update(
-            status=to, **fields
-        )
-    )
+    updated = order.status == Order.Status.PAID and transition(line, to, **fields)
     if not updated:
         line.refresh_from_db(fields=["status"])
         raise LineNotPending(

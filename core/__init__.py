@@ -1,0 +1,1 @@
+"""What every app may use and that uses no app: the bottom of the house."""
