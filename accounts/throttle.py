@@ -29,6 +29,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
+from core.throttle import count, window_key
+
 from .exceptions import TooManyAttempts
 
 logger = logging.getLogger(__name__)
@@ -130,18 +132,12 @@ def locked_for(limit: Limit, subject: str) -> int:
 
 def _bucket(limit: Limit, subject: str) -> str:
     """The key counting `subject`'s events of the current window."""
-    return _key(limit, subject, str(int(clock() // limit.window)))
+    return window_key(_key(limit, subject, "n"), limit.window, clock())
 
 
 def _increment(limit: Limit, bucket: str) -> int:
-    """Add one to `bucket` atomically, creating it for one window; the new count."""
-    if cache.add(bucket, 1, timeout=limit.window + 1):
-        return 1
-    try:
-        return cache.incr(bucket)
-    except ValueError:  # the bucket expired between add and incr
-        cache.add(bucket, 1, timeout=limit.window + 1)
-        return 1
+    """Add one to `bucket` (core.throttle.count); the new count."""
+    return count(bucket, limit.window)
 
 
 def _lock(limit: Limit, subject: str, count: int) -> int:

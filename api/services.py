@@ -5,10 +5,13 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
@@ -109,3 +112,14 @@ def order_place_idempotent(
         )
     logger.info("Order #%s: placed through the API (key %s)", order.number, key)
     return StoredResponse(status, body, False)
+
+
+def idempotency_records_purge(*, now=None) -> int:
+    """Delete the records of keys older than API_IDEMPOTENCY_HOURS (celery beat,
+    hourly); how many went. Safe to run twice or at once: a record is deleted once."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    if deleted:
+        logger.info("Idempotency records: %s older than %s purged", deleted, cutoff)
+    return deleted

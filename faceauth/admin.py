@@ -4,7 +4,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from .models import FaceConsent, FaceTemplate, VerificationAttempt
 from .services.evidence import attempt_distance, distance_text

@@ -13,8 +13,9 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import NextUrlMixin
+from core import throttle as window_throttle
 
-from . import engine, throttle
+from . import engine
 from .exceptions import ConsentRequired, FaceAuthError
 from .forms import ConsentForm, EnrollForm, PasswordConfirmForm
 from .models import FaceTemplate
@@ -130,7 +131,7 @@ class FaceEnrollView(LoginRequiredMixin, NextUrlMixin, FormView):
 
     def form_valid(self, form):
         user = self.request.user
-        if not throttle.allow(f"enrol:{user.pk}", ENROLMENTS_PER_HOUR, 3600):
+        if not window_throttle.allow(f"enrol:{user.pk}", ENROLMENTS_PER_HOUR, 3600):
             return self.refuse(form, _("Too many enrolments in the last hour."))
         source = (
             FaceTemplate.Source.WEBCAM
@@ -181,7 +182,9 @@ class FaceEnrollCheckView(LoginRequiredMixin, View):
     """
 
     def post(self, request):
-        if not throttle.allow(f"enrol-check:{request.user.pk}", CHECKS_PER_MINUTE, 60):
+        if not window_throttle.allow(
+            f"enrol-check:{request.user.pk}", CHECKS_PER_MINUTE, 60
+        ):
             return JsonResponse(
                 {"ok": False, "reason": "rate_limited", "message": _("Slow down.")},
                 status=429,

@@ -85,18 +85,3 @@ def kept(version: str | None, key: tuple, build):
         if _kept["version"] == version and len(values) < VALUES_KEPT:
             values[key] = (value, now)
     return value
-
-
-def nav_categories(version: str | None = None) -> list[dict]:
-    """The top categories for the menu on every page, as name and URL."""
-    from .selectors import category_roots
-
-    def build():
-        return [
-            {"name": root.name, "get_absolute_url": root.get_absolute_url()}
-            for root in category_roots()
-        ]
-
-    if version is None:
-        version = catalogue_version()
-    return kept(version, ("nav",), build)

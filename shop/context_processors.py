@@ -1,6 +1,6 @@
 from .cart import CartSession
-from .catalogue_cache import nav_categories
 from .receivers import MERCHANT_STAFF_SESSION_KEY
+from .selectors import nav_categories
 
 
 def shop(request):

@@ -6,6 +6,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from .catalogue_cache import catalogue_version, kept
 from .models import Category, Merchant, Order, OrderLine, Product, StockMovement
 
 PRODUCT_SORTS = {
@@ -48,6 +49,21 @@ def products_active_by_ids(*, ids):
 
 def category_roots():
     return Category.objects.filter(parent=None).prefetch_related("children")
+
+
+def nav_categories(version: str | None = None) -> list[dict]:
+    """The top categories for the menu on every page, as name and URL, kept while
+    the catalogue version stays (catalogue_cache)."""
+
+    def build():
+        return [
+            {"name": root.name, "get_absolute_url": root.get_absolute_url()}
+            for root in category_roots()
+        ]
+
+    if version is None:
+        version = catalogue_version()
+    return kept(version, ("nav",), build)
 
 
 def category_get(*, slug):

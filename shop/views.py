@@ -10,11 +10,17 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .cart import CartSession
-from .catalogue_cache import catalogue_version, kept, nav_categories
+from .catalogue_cache import catalogue_version, kept
 from .exceptions import ShopError
 from .forms import CatalogueFilterForm, QuantityForm
 from .models import Category, Product
-from .selectors import category_get, product_get, product_get_active, product_list
+from .selectors import (
+    category_get,
+    nav_categories,
+    product_get,
+    product_get_active,
+    product_list,
+)
 
 
 def _product_or_404(slug):

@@ -16,6 +16,7 @@ from django.forms.forms import NON_FIELD_ERRORS
 
 from accounts import throttle
 from accounts.forms import LoginForm
+from core import throttle as core_throttle
 from shop.tests.concurrency import run_together
 from shop.tests.factories import UserFactory
 
@@ -166,6 +167,7 @@ def test_sign_in_still_works_when_the_cache_is_down(
             return fail
 
     monkeypatch.setattr(throttle, "cache", DeadCache())
+    monkeypatch.setattr(core_throttle, "cache", DeadCache())  # the counters
 
     assert _fail(client, "ada", 6)[-1].status_code == 200
     assert _login(client, "ada", password).status_code == 302

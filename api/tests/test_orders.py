@@ -7,6 +7,7 @@ from django.utils import timezone
 from api.errors import exception_handler
 from api.models import IdempotencyRecord
 from api.services import request_fingerprint
+from api.tasks import purge_idempotency_records
 from faceauth.models import VerificationAttempt
 from faceauth.services.attempts import attempt_decide
 from payments.exceptions import FaceLimitExceeded
@@ -279,6 +280,47 @@ def test_a_second_key_for_the_same_cart_finds_it_already_ordered(
     assert second.status_code == 409
     assert second.json()["code"] == "cart_empty"
     assert Order.objects.count() == 1
+
+
+def _age(key, hours):
+    IdempotencyRecord.objects.filter(key=key).update(
+        created_at=timezone.now() - timedelta(hours=hours)
+    )
+
+
+def test_keys_past_their_retention_are_purged_and_younger_ones_kept(
+    ada, funded_shopper, filled_cart, product, settings
+):
+    settings.API_IDEMPOTENCY_HOURS = 24
+    old, young = new_key(), new_key()
+    place(ada, key=old)
+    cart_fill(user=funded_shopper, items={product: 1})
+    place(ada, key=young)
+    _age(old, 25)
+    _age(young, 23)
+
+    assert purge_idempotency_records() == 1
+    assert purge_idempotency_records() == 0  # twice is once
+
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == [young]
+    assert Order.objects.count() == 2
+
+
+def test_a_retry_after_its_key_was_purged_places_nothing_twice(
+    ada, funded_shopper, filled_cart, product
+):
+    key = new_key()
+    first = place(ada, key=key)
+    _age(key, 48)
+    purge_idempotency_records()
+
+    again = place(ada, key=key)
+
+    assert first.status_code == 201
+    assert again.status_code == 409  # the cart was ordered: nothing left to place
+    assert again.json()["code"] == "cart_empty"
+    assert Order.objects.count() == 1
+    assert stock_of(product) == 3
 
 
 # --- reading orders ----------------------------------------------------------------

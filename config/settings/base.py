@@ -285,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.relay_webhooks",
         "schedule": 15.0,
     },
+    "purge-idempotency-records": {
+        "task": "api.tasks.purge_idempotency_records",
+        "schedule": 60 * 60.0,
+    },
 }
 
 # How long a placed order waits for the shopper's confirmation before it expires
@@ -299,6 +303,9 @@ SHOP_PICTURE_MAX_BYTES = env.int("SHOP_PICTURE_MAX_BYTES", default=10 * 1024 * 1
 SHOP_PICTURE_MAX_PIXELS = env.int("SHOP_PICTURE_MAX_PIXELS", default=40_000_000)
 
 # The REST API under /api/ (see api/ and README "API").
+# How long an order's Idempotency-Key is answered from its record; a retry after
+# that places the cart again, which has no order left to place.
+API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
 REST_FRAMEWORK = {
     # Token first: an anonymous call then gets 401 with a WWW-Authenticate header.
     # Session authentication enforces CSRF on unsafe methods.
