@@ -1,7 +1,7 @@
 """Capacity (issue 15): what an approved face checkout costs, for sizing a fleet.
 
 - CPU seconds per approved checkout: the web nodes' and the worker's own CPU (their
-  process trees, from /proc) over a crowd, divided by the checkouts it approved;
+  process trees, read with psutil) over a crowd, divided by the checkouts it approved;
   checkouts per second ≈ cores ÷ that cost. Taken from section 4's crowds.
 - The concurrent-checkout knee with one worker process, against section 4's two.
 - Section 4's crowds through HAProxy and two web nodes, as `make cluster` runs

@@ -32,10 +32,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import psutil
 
 from bench import faces, timeline
 from bench.common import CUE_FPS, FPS, spread, with_failures
@@ -327,9 +327,8 @@ def server_records(attempts: list[str]) -> dict[str, dict]:
 
 def machine_busy_seconds() -> float:
     """CPU seconds the whole machine spent busy since boot (all processes)."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - times.iowait - times.guest - times.guest_nice
 
 
 def client_answer_to_verdict_ms(outcome: Outcome, record: dict) -> float | None:

@@ -16,9 +16,6 @@ Everything is undone in `close()`, also after a failure or Ctrl-C.
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,8 +23,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import psutil
+
 from bench.common import ROOT
 from ops import cluster
+from ops.processes import Service, free_port, wait_until
 
 BIN = Path(sys.executable).parent
 LOGS = ROOT / "bench" / "logs"
@@ -35,88 +35,25 @@ REDIS_BASE = "redis://127.0.0.1:6379"
 LOCK_KEY = "smilepay-bench:lock"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(interval)
-
-
-class Service:
-    """A process of ours in a session of its own, with its log file."""
-
-    def __init__(self, name: str, argv: list, env: dict):
-        LOGS.mkdir(parents=True, exist_ok=True)
-        self.name = name
-        self.log = LOGS / f"{name}.log"
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [str(a) for a in argv],
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def check_alive(self):
-        if self.process.poll() is not None:
-            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-40:])
-            raise RuntimeError(
-                f"{self.name} exited ({self.process.returncode}):\n{tail}"
-            )
-
-    def stop(self):
-        if self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
-        except ProcessLookupError:
-            pass
+def _service(name: str, argv: list, env: dict) -> Service:
+    """Start a process of the bench's stack, its log in bench/logs/."""
+    return Service.start(name, argv, env=env, log=LOGS / f"{name}.log", cwd=ROOT)
 
 
 def process_tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its live children (from /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of a process and its live children (psutil)."""
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
     total = 0.0
-    children: dict[int, list[int]] = {}
-    stats: dict[int, list[str]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for process in tree:
         try:
-            raw = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:  # ended while we looked
             continue
-        fields = raw[raw.rfind(")") + 2 :].split()
-        stats[int(entry)] = fields
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        fields = stats.get(current)
-        if fields:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-        todo += children.get(current, [])
+        total += times.user + times.system
     return total
 
 
@@ -342,7 +279,7 @@ class Stack:
 
         if answers():
             return
-        self.redis_server = Service(
+        self.redis_server = _service(
             "redis",
             [
                 "redis-server",
@@ -366,7 +303,7 @@ class Stack:
 
     def _start_web(self, name: str, port: int, extra_env: dict | None = None):
         """A web node as `make run` starts it (ops/web.py: Daphne)."""
-        node = Service(
+        node = _service(
             name,
             [
                 BIN / "python",
@@ -391,7 +328,7 @@ class Stack:
         return node
 
     def start_worker(self, *, concurrency: int) -> Service:
-        worker = Service(
+        worker = _service(
             f"celery-worker-{concurrency}",
             [
                 BIN / "celery",
@@ -437,7 +374,7 @@ class Stack:
         proxy_port = free_port()
         config = LOGS / "haproxy.cfg"
         config.write_text(cluster.haproxy_config(port=proxy_port, web_ports=ports))
-        self.proxy = Service("haproxy", ["haproxy", "-db", "-f", config], self.env)
+        self.proxy = _service("haproxy", ["haproxy", "-db", "-f", config], self.env)
         self.services.append(self.proxy)
         url = f"http://127.0.0.1:{proxy_port}"
         up = f"{url}/readyz"

@@ -5,7 +5,6 @@ import base64
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -13,14 +12,9 @@ from pathlib import Path
 import pytest
 
 from ops import web
+from ops.processes import Service, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _connect(port: int, timeout: float = 20) -> socket.socket:
@@ -35,24 +29,21 @@ def _connect(port: int, timeout: float = 20) -> socket.socket:
 
 
 @pytest.fixture
-def node():
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ops.web", "-b", "127.0.0.1", "-p", str(port)]
+def node(tmp_path):
+    port = free_port()
+    service = Service.start(
+        "web",
+        [sys.executable, "-m", "ops.web", "-b", "127.0.0.1", "-p", port]
         + ["ops.tests.asgi_stuck:application"],
-        cwd=ROOT,
         env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        log=tmp_path / "web.log",
+        cwd=ROOT,
     )
     _connect(port).close()
     try:
-        yield process, port
+        yield service, port
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        process.stdout.close()
+        service.kill()
 
 
 def _open_websocket(port: int) -> socket.socket:
@@ -84,7 +75,8 @@ def _close_code(sock: socket.socket) -> int:
 
 
 def test_sigterm_closes_websockets_with_4503_and_stops_listening(node):
-    process, port = node
+    service, port = node
+    process = service.process
     sock = _open_websocket(port)
 
     process.send_signal(signal.SIGTERM)
@@ -99,7 +91,8 @@ def test_sigterm_closes_websockets_with_4503_and_stops_listening(node):
 def test_a_request_stuck_in_a_thread_does_not_keep_the_node_up(node):
     """Plain Daphne waits for the stuck thread forever; the node gives it the drain
     and the close time, then leaves."""
-    process, port = node
+    service, port = node
+    process = service.process
     stuck = _connect(port)
     stuck.sendall(b"GET /stuck-thread/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
     time.sleep(0.5)  # the request reaches its thread
@@ -107,13 +100,14 @@ def test_a_request_stuck_in_a_thread_does_not_keep_the_node_up(node):
     process.send_signal(signal.SIGTERM)
 
     assert process.wait(timeout=web.HARD_LIMIT_SECONDS) == 0
-    log = process.stdout.read().decode()
+    log = service.log_text()
     assert "1 connections still open: stopping" in log, log
     stuck.close()
 
 
 def test_a_second_signal_stops_at_once(node):
-    process, port = node
+    service, port = node
+    process = service.process
     stuck = _connect(port)
     stuck.sendall(b"GET /stuck-thread/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
     time.sleep(0.5)

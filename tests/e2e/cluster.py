@@ -4,9 +4,7 @@ of its own; built from the same ops/cluster.py that `make cluster` runs."""
 
 import contextlib
 import json
-import os
 import re
-import signal
 import uuid
 from pathlib import Path
 
@@ -18,7 +16,6 @@ from .conftest import (
     WORKER_START_TIMEOUT,
     free_port,
     start_service,
-    wait_for_log,
     wait_until,
 )
 
@@ -84,24 +81,21 @@ class Cluster:
 
             wait_until(ready, timeout=SERVER_START_TIMEOUT, what=f"{name} ready")
         elif name.startswith("worker"):
-            wait_for_log(service, r"@\S+ ready\.", timeout=WORKER_START_TIMEOUT)
+            service.wait_for_log(r"@\S+ ready\.", timeout=WORKER_START_TIMEOUT)
 
     def signal(self, name: str, sig: int):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.services[name].process.pid, sig)
-        self.services[name].process.wait(timeout=20)
+        """Send `sig` to process `name` and wait for it to exit."""
+        self.services[name].kill(sig)
 
     def freeze(self, name: str):
         """SIGSTOP: the process holds its sockets and answers nothing."""
-        os.killpg(self.services[name].process.pid, signal.SIGSTOP)
+        self.services[name].freeze()
 
     def thaw(self, name: str):
-        os.killpg(self.services[name].process.pid, signal.SIGCONT)
+        self.services[name].thaw()
 
     def stop(self):
         for service in self.services.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(service.process.pid, signal.SIGCONT)
             service.stop()
 
     def log(self, name: str) -> str:

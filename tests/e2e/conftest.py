@@ -12,15 +12,10 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +24,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 from faceauth.simulation import CHROMIUM, CHROMIUM_ARGS
+from ops.processes import Service, free_port, log_tail, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -37,7 +33,6 @@ BIN = Path(sys.executable).parent  # the venv's bin: celery lives there
 WEB_NODE = [sys.executable, "-m", "ops.web"]
 SERVER_START_TIMEOUT = 30
 WORKER_START_TIMEOUT = 60
-STOP_TIMEOUT = 15
 BROWSER_TIMEOUT_MS = 15_000
 
 # Logs of the processes this run started, by name: their tails go into failure reports.
@@ -45,32 +40,6 @@ _LOGS: dict[str, Path] = {}
 
 
 # Helpers -------------------------------------------------------------------------
-
-
-def log_tail(path: Path, lines: int = 60) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError as exc:
-        return f"(cannot read {path}: {exc})"
-    return "\n".join(text.splitlines()[-lines:]) or "(empty)"
-
-
-def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.2):
-    """Poll `predicate` until it returns a truthy value; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"Timed out after {timeout:g} s waiting for {what}.")
-        time.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_url(settings_dict) -> str:
@@ -93,66 +62,11 @@ def database_url(settings_dict) -> str:
     pytest.skip(f"The browser tests do not know how to share a {engine} database.")
 
 
-@dataclass
-class Service:
-    """A process this test run started, with its log file."""
-
-    name: str
-    process: subprocess.Popen
-    log: Path
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def check_alive(self):
-        if self.process.poll() is not None:
-            raise RuntimeError(
-                f"{self.name} exited with code {self.process.returncode}:\n"
-                f"{log_tail(self.log)}"
-            )
-
-    def stop(self):
-        """Ask the process group to stop, then force it; only ever our own group."""
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except ProcessLookupError:
-                pass
-
-
 def start_service(name: str, argv: list[str], *, env: dict, log: Path) -> Service:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        # A session of its own, so stopping it also stops any children it forked.
-        process = subprocess.Popen(
-            [str(arg) for arg in argv],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    """Start a server process for this run; its log's tail goes into failure
+    reports."""
     _LOGS[name] = log
-    return Service(name=name, process=process, log=log)
-
-
-def wait_for_log(service: Service, pattern: str, *, timeout: float) -> re.Match:
-    """Wait until the service's log matches `pattern`; fail early if it dies."""
-    regex = re.compile(pattern)
-
-    def seen():
-        service.check_alive()
-        return regex.search(service.log_text())
-
-    try:
-        return wait_until(seen, timeout=timeout, what=f"{service.name}: /{pattern}/")
-    except TimeoutError as exc:
-        raise TimeoutError(f"{exc}\n{log_tail(service.log)}") from None
+    return Service.start(name, argv, env=env, log=log, cwd=ROOT)
 
 
 # Reports -----------------------------------------------------------------------------
@@ -262,7 +176,7 @@ def worker_process(server_env, check_redis, e2e_queue):
         log=ARTIFACTS / "celery-worker.log",
     )
     try:
-        wait_for_log(service, r"@\S+ ready\.", timeout=WORKER_START_TIMEOUT)
+        service.wait_for_log(r"@\S+ ready\.", timeout=WORKER_START_TIMEOUT)
         yield queue, service
     finally:
         service.stop()

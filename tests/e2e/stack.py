@@ -3,25 +3,20 @@ test may stop), Daphne, a Celery worker (prefork, as in production) and beat, al
 this run's test database. Processes are killed and restarted the way operators and
 crashes do it: SIGTERM, SIGKILL, SIGSTOP."""
 
-import contextlib
-import os
-import signal
 import subprocess
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import redis
+
+from ops import cluster
 
 from .conftest import (
     BIN,
     SERVER_START_TIMEOUT,
     WEB_NODE,
     WORKER_START_TIMEOUT,
-    Service,
     free_port,
     start_service,
-    wait_for_log,
     wait_until,
 )
 
@@ -60,8 +55,7 @@ class Stack:
     def stop(self):
         for service in (self.beat, self.worker, self.daphne, self.redis):
             if service is not None:
-                _resume(service)
-                service.stop()
+                service.stop()  # a frozen one is thawed first
 
     # Redis ---------------------------------------------------------------------------
 
@@ -110,15 +104,11 @@ class Stack:
 
     def daphne_answers(self) -> bool:
         self.daphne.check_alive()
-        try:
-            with urllib.request.urlopen(f"{self.url}/", timeout=2) as response:
-                return response.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
+        return cluster.http_status(f"{self.url}/") == 200
 
     def kill_daphne(self):
         """Crash the ASGI server: SIGKILL, no goodbye to the sockets."""
-        _kill(self.daphne, signal.SIGKILL)
+        self.daphne.kill()
 
     # Celery --------------------------------------------------------------------------
 
@@ -142,7 +132,7 @@ class Stack:
             env=self.env,
             log=self._log("celery-worker"),
         )
-        wait_for_log(self.worker, r"@\S+ ready\.", timeout=WORKER_START_TIMEOUT)
+        self.worker.wait_for_log(r"@\S+ ready\.", timeout=WORKER_START_TIMEOUT)
 
     def worker_children(self) -> list[int]:
         """The pool processes that run the tasks."""
@@ -156,13 +146,13 @@ class Stack:
 
     def kill_worker(self):
         """kill -9 the worker and its pool: its unacknowledged task stays in Redis."""
-        _kill(self.worker, signal.SIGKILL)
+        self.worker.kill()
 
     def freeze_worker(self):
-        os.killpg(self.worker.process.pid, signal.SIGSTOP)
+        self.worker.freeze()
 
     def thaw_worker(self):
-        _resume(self.worker)
+        self.worker.thaw()
 
     def start_beat(self):
         self.beat = start_service(
@@ -179,24 +169,10 @@ class Stack:
             env=self.env,
             log=self._log("celery-beat"),
         )
-        wait_for_log(self.beat, r"beat: Starting", timeout=WORKER_START_TIMEOUT)
+        self.beat.wait_for_log(r"beat: Starting", timeout=WORKER_START_TIMEOUT)
 
     def logs(self) -> str:
         return "\n".join(
             path.read_text(errors="replace")
             for path in sorted(self.folder.glob("*.log"))
         )
-
-
-def _kill(service: Service, sig: int):
-    try:
-        os.killpg(service.process.pid, sig)
-    except ProcessLookupError:
-        return
-    service.process.wait(timeout=10)
-
-
-def _resume(service: Service):
-    if service.process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(service.process.pid, signal.SIGCONT)

@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from faceauth.models import VerificationAttempt
+from ops.processes import wait_until
 
 from .cluster import Cluster
-from .conftest import artifact_dir, shopper_tab, wait_until
+from .conftest import artifact_dir, shopper_tab
 from .face import (
     assert_never_paid,
     assert_paid_once,

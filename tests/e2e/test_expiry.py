@@ -28,7 +28,6 @@ from .conftest import (
     BIN,
     forget_queue,
     start_service,
-    wait_for_log,
     wait_until,
 )
 from .steps import SHIPPING, log_in
@@ -142,9 +141,8 @@ def test_celery_beat_starts_and_sends_the_expiry_task(server_env, tmp_path):
         log=ARTIFACTS / "celery-beat.log",
     )
     try:
-        wait_for_log(beat, r"beat: Starting", timeout=30)
-        wait_for_log(
-            beat,
+        beat.wait_for_log(r"beat: Starting", timeout=30)
+        beat.wait_for_log(
             rf"Sending due task \S+ \({re.escape(EXPIRY_TASK)}\)",
             timeout=20,
         )

@@ -24,10 +24,11 @@ from playwright.sync_api import expect
 
 from faceauth.models import FaceTemplate, VerificationAttempt
 from faceauth.services import consent_withdraw
+from ops.processes import wait_until
 from payments.models import Payment, Transfer
 from shop.tests.factories import PASSWORD
 
-from .conftest import artifact_dir, shopper_tab, wait_until
+from .conftest import artifact_dir, shopper_tab
 from .face import (
     FINAL_STATES,
     VERDICT_TIMEOUT_MS,

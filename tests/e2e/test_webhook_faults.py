@@ -9,11 +9,12 @@ import shutil
 
 import pytest
 
+from ops.processes import wait_until
 from webhooks import services
 from webhooks.models import Delivery
 from webhooks.tests.receiver import Receiver, signature_valid
 
-from .conftest import artifact_dir, wait_until
+from .conftest import artifact_dir
 from .stack import Stack
 from .test_webhooks import order_paid_with_webhook
 

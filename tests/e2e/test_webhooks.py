@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from ops.processes import wait_until
 from payments.services import payment_confirm_with_password, wallet_topup
 from payments.tests.factories import order_place
 from shop.tests.factories import PASSWORD, MerchantFactory, ProductFactory, UserFactory
@@ -11,7 +12,6 @@ from webhooks.services import endpoint_create
 from webhooks.tasks import relay_webhooks
 from webhooks.tests.receiver import Receiver, signature_valid
 
-from .conftest import wait_until
 from .face import enrolled_shopper_with_order, pay_with_face
 
 pytestmark = pytest.mark.e2e
