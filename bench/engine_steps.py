@@ -10,6 +10,7 @@ import io
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,74 @@ def measure(width: int) -> dict:
     result = {step: summary(samples) for step, samples in steps.items() if samples}
     result["frame_bytes"] = int(np.median([len(d) for d in frames]))
     return result
+
+
+def _frames_640() -> list[np.ndarray]:
+    """The fixture frames at 640 px, and one whose face runs off the left edge."""
+    frames = [
+        simulation.photo_frame(engine.decode_photo((FACES / name).read_bytes()))
+        for name in PHOTOS
+    ]
+    cut = np.full_like(frames[0], simulation.BACKGROUND)
+    cut[:, :-240] = frames[0][:, 240:]  # the face moved 240 px left, over the edge
+    return [*frames, cut]
+
+
+def library_calls() -> dict:
+    """face_recognition's calls, which the engine makes (issue 16), against dlib's
+    own calls with the same models, as the engine made them before: on the same
+    frames, the same result? at what cost (median of per-frame ratios, the two
+    interleaved)? Detection is compared on the 320 px copies the engine searches."""
+    with warnings.catch_warnings():
+        # face_recognition_models imports pkg_resources, which warns on import.
+        warnings.simplefilter("ignore", UserWarning)
+        import dlib
+        import face_recognition
+        import face_recognition_models as models
+
+    detector = dlib.get_frontal_face_detector()
+    shape_5 = dlib.shape_predictor(models.pose_predictor_five_point_model_location())
+    shape_68 = dlib.shape_predictor(models.pose_predictor_model_location())
+    encoder = dlib.face_recognition_model_v1(models.face_recognition_model_location())
+
+    def direct_landmarks(image, rect):
+        return np.array([(p.x, p.y) for p in shape_68(image, rect).parts()], float)
+
+    def direct_encoding(image, rect):
+        return np.array(encoder.compute_face_descriptor(image, shape_5(image, rect), 1))
+
+    ratios = {"landmarks": [], "encode": []}
+    landmarks_equal = encodings_equal = 0
+    boxes = {"same": 0, "trimmed": 0}
+    frames = _frames_640()
+    for _ in range(max(1, REPEATS // 3)):
+        for image in frames:
+            small = np.asarray(Image.fromarray(image).reduce(2))
+            rects = detector(small, 0)
+            located = face_recognition.face_locations(small, 0)
+            raw = [(r.top(), r.right(), r.bottom(), r.left()) for r in rects]
+            boxes["same" if raw == located else "trimmed"] += 1
+            (box,) = engine.detect_faces(image)
+            top, right, bottom, left = box
+            rect = dlib.rectangle(left, top, right, bottom)
+            ours, library_ms = timed(engine.face_landmarks, image, box)
+            theirs, direct_ms = timed(direct_landmarks, image, rect)
+            landmarks_equal += bool(np.array_equal(ours.points, theirs))
+            ratios["landmarks"].append(library_ms / direct_ms)
+            ours, library_ms = timed(engine.encode_face, image, box)
+            theirs, direct_ms = timed(direct_encoding, image, rect)
+            encodings_equal += bool(np.array_equal(ours, theirs))
+            ratios["encode"].append(library_ms / direct_ms)
+    compared = len(ratios["encode"])
+    return {
+        "frames": compared,
+        "landmarks_equal": landmarks_equal,
+        "encodings_equal": encodings_equal,
+        "cost_ratio": {
+            step: round(statistics.median(values), 3) for step, values in ratios.items()
+        },
+        "face_locations_boxes": boxes,
+    }
 
 
 def main() -> dict:

@@ -294,7 +294,7 @@ def _capacity(results: dict) -> list[str]:
         "## 6. Capacity: sizing a fleet",
         "",
         "**CPU per approved checkout**: the web nodes' and the worker's own CPU (their",
-        "process trees, from /proc; not the shoppers' clients, Redis or PostgreSQL)",
+        "process trees, read with psutil; not the shoppers' clients, Redis or PostgreSQL)",
         "over a crowd of section 4, divided by the checkouts it approved. A fleet",
         "approves about *cores ÷ cost* checkouts a second. Past the knee the cost",
         "rises: checks take longer, so each sends more frames, and the work spent on",
@@ -618,6 +618,26 @@ def _engine_table(es: dict) -> list[str]:
     return lines
 
 
+def _library_calls(calls: dict | None) -> list[str]:
+    if not calls:
+        return []
+    boxes = calls["face_locations_boxes"]
+    return [
+        "",
+        "**face_recognition's calls against dlib's own** (bench/engine_steps.py, "
+        f"{calls['frames']} frames, one of them with the face over the edge): the "
+        "engine's `face_landmarks` and `encode_face` call the library "
+        "(`face_landmarks`, `face_encodings` with the known box); the same result as "
+        f"calling dlib with the same models on {calls['landmarks_equal']} and "
+        f"{calls['encodings_equal']} of {calls['frames']} frames, at "
+        f"{calls['cost_ratio']['landmarks']}x and {calls['cost_ratio']['encode']}x "
+        "dlib's cost (median ratio). `face_locations` gave dlib's boxes on "
+        f"{boxes['same']} and trimmed them to the picture on {boxes['trimmed']}: "
+        "enrolment must see a face over the edge, so detection calls the library's "
+        "detector itself.",
+    ]
+
+
 def write(results: dict) -> None:
     plot(results)
     t = results["targets"]
@@ -708,6 +728,7 @@ def write(results: dict) -> None:
         "Cost of each engine step at three frame widths (ms, median and IQR, in this run):",
         "",
         *_engine_table(es),
+        *_library_calls(results.get("library_calls")),
         "",
         "## 2. Decision latency: one checkout at a time, through the real stack",
         "",

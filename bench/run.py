@@ -81,6 +81,14 @@ def main() -> int:
         section("engine steps (per frame, in this process)")
         engine_steps.REPEATS = 3 if quick else 8
         results["engine_steps_ms"] = engine_steps.main()
+        calls = results["library_calls"] = engine_steps.library_calls()
+        print(
+            f"  face_recognition's calls against dlib's, {calls['frames']} frames: "
+            f"landmarks equal {calls['landmarks_equal']}, encodings equal "
+            f"{calls['encodings_equal']}, cost {calls['cost_ratio']}; "
+            f"face_locations boxes {calls['face_locations_boxes']}",
+            flush=True,
+        )
 
         section("faces: enrolment and films of the simulated shoppers")
         began = time.monotonic()

@@ -1,4 +1,4 @@
-"""The face engine: the only module that imports face_recognition and dlib.
+"""The face engine: the only module that imports face_recognition (and so dlib).
 
 Small functions on numpy arrays (RGB, uint8, shape ``(height, width, 3)``):
 decode a frame safely, find faces, compute the 128-d encoding, compare encodings,
@@ -16,13 +16,7 @@ from enum import StrEnum
 
 import numpy as np
 from django.utils.translation import gettext_lazy as _
-from PIL import ExifTags, Image, UnidentifiedImageError
-
-with warnings.catch_warnings():
-    # face_recognition_models imports pkg_resources, which warns on import.
-    warnings.simplefilter("ignore", UserWarning)
-    import dlib
-    import face_recognition_models
+from PIL import ExifTags, Image, ImageFile, UnidentifiedImageError
 
 ENCODING_SIZE = 128
 ENCODING_DTYPE = np.dtype("<f8")
@@ -52,10 +46,7 @@ MIN_FACE_SHARE = 0.12  # face box width / image width, a webcam face at arm's le
 MIN_FACE_PIXELS = 80
 MIN_SHARPNESS = 30.0  # variance of the Laplacian on a 128 px grey face crop
 
-_detector = None
-_shape_5 = None
-_shape_68 = None
-_encoder = None
+_api = None  # face_recognition.api, once imported (_library)
 
 
 class Reason(StrEnum):
@@ -117,25 +108,28 @@ class Landmarks:
 # --- models ---------------------------------------------------------------------
 
 
-def _models():
-    global _detector, _shape_5, _shape_68, _encoder
-    if _encoder is None:
-        _detector = dlib.get_frontal_face_detector()
-        _shape_5 = dlib.shape_predictor(
-            face_recognition_models.pose_predictor_five_point_model_location()
-        )
-        _shape_68 = dlib.shape_predictor(
-            face_recognition_models.pose_predictor_model_location()
-        )
-        _encoder = dlib.face_recognition_model_v1(
-            face_recognition_models.face_recognition_model_location()
-        )
-    return _detector, _shape_5, _shape_68, _encoder
+def _library():
+    """face_recognition's API, imported on first use: the import loads every model
+    the library has (about a second), which a process that never looks at a face
+    (a web node serving the shop) should not pay for."""
+    global _api
+    if _api is None:
+        truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+        with warnings.catch_warnings():
+            # face_recognition_models imports pkg_resources, which warns on import.
+            warnings.simplefilter("ignore", UserWarning)
+            import face_recognition.api
+
+        # Importing the library tells Pillow, for the whole process, to accept
+        # truncated pictures: put it back, a truncated picture stays refused.
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+        _api = face_recognition.api
+    return _api
 
 
 def warm_up() -> None:
     """Load the models now (about a second) rather than on the first frame."""
-    _models()
+    _library()
 
 
 # --- decoding -------------------------------------------------------------------
@@ -337,11 +331,13 @@ def detect_faces(
     HOG's cost grows with the pixel count, so a 640 px webcam frame is searched at
     320 px (a quarter of the work) where a face at arm's length is still ~100 px.
     """
-    detector, *_ = _models()
     height, width = image.shape[:2]
     scale = min(1.0, max_side / max(height, width))
     small = image if scale == 1.0 else _scaled(image, scale)
-    rects = detector(small, upsample)
+    # face_recognition's own detector, called directly: its face_locations trims
+    # each box to the image, and enrolment must see a face running off the edge
+    # (FACE_CUT_OFF). docs/faces.md, "The library's calls".
+    rects = _library().face_detector(small, upsample)
     return [
         (
             round(r.top() / scale),
@@ -400,11 +396,6 @@ def box_is_inside(box: Box, image: np.ndarray) -> bool:
     return top >= 0 and left >= 0 and bottom <= height and right <= width
 
 
-def _rect(box: Box):
-    top, right, bottom, left = box
-    return dlib.rectangle(int(left), int(top), int(right), int(bottom))
-
-
 # --- encoding -------------------------------------------------------------------
 
 
@@ -415,10 +406,10 @@ def encode_face(image: np.ndarray, box: Box, *, jitters: int = 1) -> np.ndarray:
     many randomly shifted, rotated and mirrored crops: worth it once at enrolment,
     too slow per frame at checkout.
     """
-    _, shape_5, _, encoder = _models()
-    shape = shape_5(image, _rect(box))
-    descriptor = encoder.compute_face_descriptor(image, shape, jitters)
-    return np.asarray(descriptor, dtype=ENCODING_DTYPE)
+    (encoding,) = _library().face_encodings(
+        image, [box], num_jitters=jitters, model="small"
+    )
+    return np.asarray(encoding, dtype=ENCODING_DTYPE)
 
 
 def face_distance(templates: np.ndarray, encoding: np.ndarray) -> float:
@@ -444,10 +435,28 @@ _INNER_LIP_TOP, _INNER_LIP_BOTTOM = 62, 66
 
 def face_landmarks(image: np.ndarray, box: Box) -> Landmarks:
     """Return the 68 landmark points of the face in ``box`` (about 2 ms)."""
-    *_, shape_68, _ = _models()
-    shape = shape_68(image, _rect(box))
-    points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
-    return Landmarks(points)
+    (features,) = _library().face_landmarks(image, [box], model="large")
+    return Landmarks(np.array(_in_dlib_order(features), dtype=np.float64))
+
+
+def _in_dlib_order(features: dict) -> list:
+    """The 68 points of face_recognition's named features, in dlib's numbering
+    (the library lists the lips' points twice, and the inner lip backwards)."""
+    top, bottom = features["top_lip"], features["bottom_lip"]
+    return [
+        *features["chin"],  # 0-16
+        *features["left_eyebrow"],  # 17-21
+        *features["right_eyebrow"],  # 22-26
+        *features["nose_bridge"],  # 27-30
+        *features["nose_tip"],  # 31-35
+        *features["left_eye"],  # 36-41
+        *features["right_eye"],  # 42-47
+        *top[:7],  # 48-54: the outer lip, corner to corner over the top
+        *bottom[1:6],  # 55-59: and back under the bottom
+        top[11],  # 60
+        *top[10:6:-1],  # 61-64: the inner lip's top
+        *bottom[10:7:-1],  # 65-67: and its bottom
+    ]
 
 
 def _upright(landmarks: Landmarks) -> tuple[np.ndarray, float]:

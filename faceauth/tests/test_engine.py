@@ -494,6 +494,17 @@ def test_decode_refuses_a_truncated_jpeg_as_unreadable(faces):
     assert _rejection(data[: len(data) // 2], **PHOTO_LIMITS) == Reason.UNREADABLE
 
 
+def test_a_truncated_jpeg_stays_refused_once_face_recognition_is_loaded(faces):
+    """Importing face_recognition sets Pillow's LOAD_TRUNCATED_IMAGES for the whole
+    process; the engine puts it back, or every picture check in the process (the
+    shop's uploads too) would take half a JPEG."""
+    engine.warm_up()
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    data = (faces / OBAMA_NEUTRAL).read_bytes()
+    assert _rejection(data[: len(data) // 2], **PHOTO_LIMITS) == Reason.UNREADABLE
+
+
 def test_decode_refuses_oversized_bytes_before_looking_at_them():
     # Garbage would be UNSUPPORTED_FORMAT: the size is checked first.
     data = b"\x00" * (engine.FRAME_MAX_BYTES + 1)
