@@ -1,10 +1,12 @@
 """Write docs/benchmarks.md and docs/benchmarks-latency.png from the results."""
 
 import json
+import string
 
 from bench.common import ROOT
 
 DOC = ROOT / "docs" / "benchmarks.md"
+TEMPLATE = ROOT / "bench" / "benchmarks.md.template"
 PLOT = ROOT / "docs" / "benchmarks-latency.png"
 BEFORE = ROOT / "bench" / "results-before.json"
 
@@ -638,335 +640,138 @@ def _library_calls(calls: dict | None) -> list[str]:
     ]
 
 
-def write(results: dict) -> None:
-    plot(results)
-    t = results["targets"]
+def _rows(rows) -> str:
+    """Table rows, each on a line of its own after the line they follow."""
+    return "".join(f"\n{row}" for row in rows)
+
+
+def _after(lines: list[str], separator: str = "\n") -> str:
+    """A block that may be empty, after the line it follows."""
+    return separator + "\n".join(lines) if lines else ""
+
+
+def _context(results: dict) -> dict[str, str]:
+    """Every value of bench/benchmarks.md.template, formatted."""
     fp = results["frame_pipeline"]
     dl = results["decision_latency_ms"]
     cc = results["concurrent"]
-    sf = results["storefront"]
-    es = results["engine_steps_ms"]
-    load = results["machine"]["load_average_at_start"]
     steps = fp["project_step_ms"]
-    lines = [
-        "# Benchmarks",
-        "",
-        "Written by `make bench` (bench/run.py) from its own run: the numbers below are",
-        f"from {results['generated_at']}{' (QUICK=1 smoke run)' if results['quick'] else ''}, "
-        f"{_fmt(results['seconds'], 0)} s in all.",
-        "The machine has 2 cores and is shared: load average "
-        f"{load[0]} / {load[1]} / {load[2]} when the run started. Absolute numbers move",
-        "with the neighbours; every figure is therefore measured **side by side with its",
-        "baseline in the same run**, and the targets are judged on the ratios.",
-        "Nothing here is a test: `make test` never runs it, and it asserts no timing.",
-        "",
-        f"A face check asks for {fp['cues_per_check']} random cues (issue 12): "
-        "`smile`, `turn-left`,",
-        "`turn-right` or `open-mouth`, each after a random delay, answered with a",
-        "continuous move by the enrolled face, back to neutral between cues. The",
-        "simulated shoppers are fixture photos animated by `faceauth.simulation`",
-        "(bench/faces.py): the websocket clients play `faceauth.pad.Reacting`, the",
-        "browser the reacting camera of `simulation.camera_script`.",
-        "",
-        "![Last-answer-to-verdict latency](benchmarks-latency.png)",
-        "",
-        "## Targets",
-        "",
-        "| figure | measured | target | |",
-        "|---|---|---|---|",
-    ]
-    for name, target in t.items():
-        lines.append(
+    load = results["machine"]["load_average_at_start"]
+    phases = ", ".join(
+        f"{phase} {_median(dl['phases_s'][phase])}"
+        for phase in ("start", "baseline", "waiting", "answering", "returning")
+    )
+    return {
+        "generated_at": results["generated_at"],
+        "quick": " (QUICK=1 smoke run)" if results["quick"] else "",
+        "seconds": _fmt(results["seconds"], 0),
+        "load": " / ".join(str(value) for value in load[:3]),
+        "cues": fp["cues_per_check"],
+        "targets": _rows(
             f"| `{name}` | {_fmt(target['value'], 2)} | {target['target']} "
             f"| {'met' if target['met'] else '**missed**'} |"
-        )
-    lines += [
-        "",
-        "## 1. Frame pipeline: the project's against the naive one",
-        "",
-        f"One clip of {fp['frames']} frames ({fp['frame_size']}, JPEG): {fp['checks']}",
-        f"simulated check{'s' if fp['checks'] != 1 else ''} of {fp['cues_per_check']} "
-        f"cues ({_iqr(fp['frames_per_check'])} frames each), recorded closed-loop: "
-        "the genuine actor of the offline",
-        "evaluation (`pad.Reacting`) poses the animated face from what the page shows,",
-        "8 frames a second and 15 while a cue is shown, and the real engine and tracker",
-        "judge each frame. The clip is cut into chunks of "
-        f"{fp['chunk_frames']} consecutive frames; each",
-        "chunk goes through both pipelines back to back, alternating which first.",
-        "",
-        "- **project**: what the worker does with every frame",
-        "  (`attempt_process_next` without the database and Redis): decode,",
-        "  `engine.look_at_frame` (detection on a 320 px copy, 68 landmarks, the",
-        "  measures), the tracker loaded from JSON, `liveness.step`, the tracker saved,",
-        f"  plus the {fp['encodings_per_check']:g} encodings per check the tracker asks",
-        "  for (the neutral face when the first cue goes out, each answer as it",
-        "  crosses its threshold), each compared with the person's templates. The",
-        "  encodings are **amortised over the check's frames**: "
-        f"{_fmt(fp['project_encoding_ms_per_frame_amortised'], 1)} ms per frame",
-        "  on average. Each frame starts from the tracker state recorded for it, and",
-        "  the replay is checked to take the recorded steps.",
-        "- **naive**: `face_recognition.face_encodings` on every full frame (library",
-        "  defaults: HOG with one upsampling, then an encoding of each face found), then",
-        "  `compare_faces` with the same templates.",
-        "",
-        "| pipeline | frames/s | ms per frame, median (IQR) |",
-        "|---|---|---|",
-        f"| project | {fp['project_fps']} | {_iqr(fp['project_frame_ms'])} |",
-        f"| project, frames without an encoding | | {_iqr(fp['project_frame_ms_without_encoding'])} |",
-        f"| project, the frames with an encoding | | {_iqr(fp['project_frame_ms_with_encoding'])} |",
-        f"| naive | {fp['naive_fps']} | {_iqr(fp['naive_frame_ms'])} |",
-        "",
-        f"`speedup_vs_naive` = {fp['speedup_vs_naive']} (total frames / total time of each);",
-        f"per chunk: {_iqr(fp['speedup_per_chunk'])} over {fp['chunks']} chunks.",
-        *_pipeline_then(fp),
-        "The project's frame, step by step (ms, median and IQR): decode "
-        f"{_iqr(steps['decode'], digits=2)}, look "
-        f"{_iqr(steps['look'], digits=2)}, tracker (JSON in, `liveness.step`, JSON out) "
-        f"{_iqr(steps['step'], digits=2)}, encoding on the frames that need one "
-        f"{_iqr(steps['encode'])}.",
-        "",
-        "Cost of each engine step at three frame widths (ms, median and IQR, in this run):",
-        "",
-        *_engine_table(es),
-        *_library_calls(results.get("library_calls")),
-        "",
-        "## 2. Decision latency: one checkout at a time, through the real stack",
-        "",
-        f"{dl['checkouts']} checkouts one after another ({dl['outcomes']}) through Daphne, Redis",
-        "and a Celery worker (prefork, 2 processes), each a websocket client with a",
-        "session cookie answering the server's cues like a person (`pad.Reacting`: a",
-        "reaction of 0.35–0.75 s, a smooth move of 0.3–0.6 s, held while the cue is",
-        "shown, back to neutral after it), 8 frames a second and 15 during a cue.",
-        "Server side: `timings.answer_to_verdict_ms`, from the arrival at the consumer",
-        "of the frame that completes the last answer to the verdict, just before it is",
-        "stored and pushed. Client side: that frame sent to the verdict received.",
-        "",
-        "`floor_ms` is one detection (`find_faces_in_frame` on the 640×480 frame, as the",
-        "worker does it) plus one encoding, timed in the benchmark process between the",
-        "checkouts, so it sees the same machine load. The frame that completes the last",
-        "answer is not encoded itself (its answer was, one frame or more earlier, as it",
-        "crossed its threshold), but every frame of a cue is judged in order, so it",
-        "waits for that encoding: the floor still describes the verdict's path. The",
-        "completing frame's own work (decode and `look_at_frame`) is shown too.",
-        "",
-        "| | p50 ms | p95 ms | median (IQR) |",
-        "|---|---|---|---|",
-        f"| server: last answer to verdict | {_fmt(dl['p50'])} | {_fmt(dl['p95'])} | {_iqr(dl['server_answer_to_verdict_ms'])} |",
-        f"| client: completing frame sent to verdict received | {_fmt(dl['client_p50'])} | {_fmt(dl['client_p95'])} | {_iqr(dl['client_answer_to_verdict_ms'])} |",
-        f"| the completing frame's own work (`decision_ms`) | {_fmt(dl['decision_ms'].get('median'))} | {_fmt(dl['decision_ms'].get('p95'))} | {_iqr(dl['decision_ms'])} |",
-        f"| floor: one detection + one encoding | {_fmt(dl['floor_ms'])} | {_fmt(dl['floor_spread'].get('p95'))} | {_iqr(dl['floor_spread'])} |",
-        f"| decode + `look_at_frame`, in this process | {_fmt(dl['frame_floor_ms'])} | {_fmt(dl['frame_floor_spread'].get('p95'))} | {_iqr(dl['frame_floor_spread'])} |",
-        "",
-        f"p95 / floor = **{dl['p95_over_floor']}** (target ≤ 1.5). With HOG on the full",
-        f"640 px frame instead of the 320 px copy, the floor would be {dl['floor_full_frame_hog_ms']} ms.",
-        "",
-        "The whole check, first frame sent to verdict received: p50 "
-        f"{_secs(dl.get('check_p50_all_s'))}, p95 {_secs(dl.get('check_p95_all_s'))} "
-        "(a check not approved counting as never; approved checks: "
-        f"{_iqr(dl['check_seconds'], ' s', 2)}); "
-        f"frames sent {dl['frames_sent']}, judged {dl['frames_processed']}, "
-        f"dropped {dl['frames_dropped']} (skipped for a newer one outside cues), "
-        f"replays {dl['frames_replayed']}; {_restarts(dl['tracker'])}. The worker "
-        f"spent {_fmt(dl.get('worker_cpu_ms_per_frame'))} ms of CPU per frame it "
-        "judged (the look, the encodings, the database, Redis, the push, Celery). "
-        "Phases, median seconds per check: "
-        + ", ".join(
-            f"{phase} {_median(dl['phases_s'][phase])}"
-            for phase in ("start", "baseline", "waiting", "answering", "returning")
-        )
-        + ".",
-        "",
-        *_face_step(results),
-        "## 4. Concurrent checkouts",
-        "",
-        "N simulated shoppers start together (within one frame interval), each as in",
-        "section 2. p50 and p95 are over **every** checkout, server side (last answer",
-        "to verdict): a checkout that was not approved counts as never answered, so a",
-        'p95 that falls on one reads "never"; the p95 of the approved checkouts alone',
-        "is shown beside it. The check: first frame sent to verdict received, approved",
-        "checks. CPU: CPU seconds over wall time (1.0 = one core busy all along; the",
-        "machine has 2) of the worker's process tree, of Daphne, of the simulated",
-        "shoppers (the bench's own process), and of the whole machine, neighbours",
-        "included; and the worker's CPU per frame it judged. Frames dropped: received",
-        "by the consumer but skipped for a newer one while no cue was shown, or pushed",
-        "out of a full queue (30 frames) during one, plus any refused by the rate",
-        "limit.",
-        "",
-        "| at once | checkouts | outcomes | p50 ms | p95 ms | p95 of the approved | client p50 / p95 | check s, median (max) | frames received / dropped | restarts | worker CPU | worker CPU ms per judged frame | Daphne CPU | shoppers' CPU | whole machine CPU | web + worker CPU s per approved checkout |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for size, level in cc["levels"].items():
-        lines.append(
-            f"| {size} | {level['checkouts']} | {_outcomes(level['outcomes'])} "
-            f"| {_fmt(level['p50_ms'], fail='never')} | {_fmt(level['p95_ms'], fail='never')} "
-            f"| {_fmt(level['approved_p95_ms'])} "
-            f"| {_fmt(level.get('client_p50_all_ms'), fail='never')} / "
-            f"{_fmt(level.get('client_p95_all_ms'), fail='never')} "
-            f"| {_fmt(level['check_seconds'].get('median'))} "
-            f"({_fmt(level['check_seconds'].get('max'))}) "
-            f"| {level['frames_received']} / {level['frames_dropped']} "
-            f"| {_restarts(level['tracker'], short=True)} "
-            f"| {level['worker_cpu_cores']} "
-            f"| {_fmt(level.get('worker_cpu_ms_per_frame'))} "
-            f"| {level['daphne_cpu_cores']} "
-            f"| {_fmt(level.get('shoppers_cpu_cores'), 2)} "
-            f"| {level['machine_cpu_cores']} "
-            f"| {_fmt(level.get('cpu_seconds_per_approved'), 2)} |"
-        )
-    lines += [
-        "",
-        f"At {cc['checkouts']} at once: p50 {_ms(cc['p50_ms'])}, "
+            for name, target in results["targets"].items()
+        ),
+        "fp_frames": fp["frames"],
+        "fp_frame_size": fp["frame_size"],
+        "fp_checks": fp["checks"],
+        "fp_checks_plural": "s" if fp["checks"] != 1 else "",
+        "fp_frames_per_check": _iqr(fp["frames_per_check"]),
+        "fp_chunk_frames": fp["chunk_frames"],
+        "fp_encodings": f"{fp['encodings_per_check']:g}",
+        "fp_encoding_amortised": _fmt(fp["project_encoding_ms_per_frame_amortised"]),
+        "fp_project_fps": fp["project_fps"],
+        "fp_project_ms": _iqr(fp["project_frame_ms"]),
+        "fp_project_ms_without": _iqr(fp["project_frame_ms_without_encoding"]),
+        "fp_project_ms_with": _iqr(fp["project_frame_ms_with_encoding"]),
+        "fp_naive_fps": fp["naive_fps"],
+        "fp_naive_ms": _iqr(fp["naive_frame_ms"]),
+        "fp_speedup": fp["speedup_vs_naive"],
+        "fp_speedup_per_chunk": _iqr(fp["speedup_per_chunk"]),
+        "fp_chunks": fp["chunks"],
+        "pipeline_then": _after(_pipeline_then(fp)),
+        "step_decode": _iqr(steps["decode"], digits=2),
+        "step_look": _iqr(steps["look"], digits=2),
+        "step_tracker": _iqr(steps["step"], digits=2),
+        "step_encode": _iqr(steps["encode"]),
+        "engine_table": "\n".join(_engine_table(results["engine_steps_ms"])),
+        "library_calls": _after(_library_calls(results.get("library_calls"))),
+        "dl_checkouts": dl["checkouts"],
+        "dl_outcomes": dl["outcomes"],
+        "dl_server": f"{_fmt(dl['p50'])} | {_fmt(dl['p95'])} "
+        f"| {_iqr(dl['server_answer_to_verdict_ms'])}",
+        "dl_client": f"{_fmt(dl['client_p50'])} | {_fmt(dl['client_p95'])} "
+        f"| {_iqr(dl['client_answer_to_verdict_ms'])}",
+        "dl_decision": f"{_fmt(dl['decision_ms'].get('median'))} "
+        f"| {_fmt(dl['decision_ms'].get('p95'))} | {_iqr(dl['decision_ms'])}",
+        "dl_floor": f"{_fmt(dl['floor_ms'])} | {_fmt(dl['floor_spread'].get('p95'))} "
+        f"| {_iqr(dl['floor_spread'])}",
+        "dl_frame_floor": f"{_fmt(dl['frame_floor_ms'])} "
+        f"| {_fmt(dl['frame_floor_spread'].get('p95'))} "
+        f"| {_iqr(dl['frame_floor_spread'])}",
+        "dl_p95_over_floor": dl["p95_over_floor"],
+        "dl_floor_full": dl["floor_full_frame_hog_ms"],
+        "dl_whole_check": f"p50 {_secs(dl.get('check_p50_all_s'))}, "
+        f"p95 {_secs(dl.get('check_p95_all_s'))} (a check not approved counting as "
+        f"never; approved checks: {_iqr(dl['check_seconds'], ' s', 2)}); frames sent "
+        f"{dl['frames_sent']}, judged {dl['frames_processed']}, dropped "
+        f"{dl['frames_dropped']} (skipped for a newer one outside cues), replays "
+        f"{dl['frames_replayed']}; {_restarts(dl['tracker'])}. The worker spent "
+        f"{_fmt(dl.get('worker_cpu_ms_per_frame'))} ms of CPU per frame it judged "
+        "(the look, the encodings, the database, Redis, the push, Celery). Phases, "
+        f"median seconds per check: {phases}.",
+        "face_step": "\n".join(_face_step(results)) + "\n",
+        "concurrent_rows": _rows(
+            _concurrent_row(size, level) for size, level in cc["levels"].items()
+        ),
+        "concurrent_summary": f"At {cc['checkouts']} at once: p50 {_ms(cc['p50_ms'])}, "
         f"p95 {_ms(cc['p95_ms'])} ({cc['failed']} of "
         f"{cc['levels'][str(cc['checkouts'])]['checkouts']} not approved); the check "
         f"took {_fmt(cc.get('check_p50_s'), 2)} s at the median.",
-        f"`knee_checkouts` = {_knee(cc)}: {cc['knee_note']}.",
-        "",
-        "## 5. Storefront: product list against a minimal view",
-        "",
-        'The product list (`/`, page 1, newest first) and a view returning `"ok"` through',
-        "the same middleware (`/bench/minimal/`, added by config/settings/bench.py only)",
-        "on the same Daphne, measured alternately: same duration, same 8 keep-alive",
-        "connections, from bench/loadgen.py in a process of its own. Anonymous visitors.",
-        "",
-        "| products | list rps | minimal rps | ratio, median (IQR) | list p50 / p95 ms | queries: visitor / signed in / first view after a change |",
-        "|---|---|---|---|---|---|",
-    ]
-    for c in sf["catalogues"].values():
-        lines.append(
-            f"| {c['products']:,} | {c['rps']} | {c['minimal_rps']} "
-            f"| {c['ratio_vs_minimal_view']} ({c['ratio_spread']['q1']}–{c['ratio_spread']['q3']}) "
-            f"| {c['page_latency_ms_p50']} / {c['page_latency_ms_p95']} "
-            f"| {c['queries_per_page']} / {c['queries_per_page_signed_in']} "
-            f"/ {c.get('queries_first_view', '–')} |"
-        )
-    lines += ["", *_capacity(results)]
-    lines += ["", "## Before and after", "", *_before_after(results), "", *NARRATIVE]
-    DOC.write_text("\n".join(lines) + "\n")
+        "knee": _knee(cc),
+        "knee_note": cc["knee_note"],
+        "storefront_rows": _rows(
+            _storefront_row(c) for c in results["storefront"]["catalogues"].values()
+        ),
+        "capacity": _after(_capacity(results), "\n\n") or "\n",
+        "before_after": "\n".join(_before_after(results)),
+    }
 
 
-NARRATIVE = """
-## What the profile showed, and what changed (issue 6)
+def _concurrent_row(size: str, level: dict) -> str:
+    return (
+        f"| {size} | {level['checkouts']} | {_outcomes(level['outcomes'])} "
+        f"| {_fmt(level['p50_ms'], fail='never')} "
+        f"| {_fmt(level['p95_ms'], fail='never')} "
+        f"| {_fmt(level['approved_p95_ms'])} "
+        f"| {_fmt(level.get('client_p50_all_ms'), fail='never')} / "
+        f"{_fmt(level.get('client_p95_all_ms'), fail='never')} "
+        f"| {_fmt(level['check_seconds'].get('median'))} "
+        f"({_fmt(level['check_seconds'].get('max'))}) "
+        f"| {level['frames_received']} / {level['frames_dropped']} "
+        f"| {_restarts(level['tracker'], short=True)} "
+        f"| {level['worker_cpu_cores']} "
+        f"| {_fmt(level.get('worker_cpu_ms_per_frame'))} "
+        f"| {level['daphne_cpu_cores']} "
+        f"| {_fmt(level.get('shoppers_cpu_cores'), 2)} "
+        f"| {level['machine_cpu_cores']} "
+        f"| {_fmt(level.get('cpu_seconds_per_approved'), 2)} |"
+    )
 
-This is issue 6's tuning, done on the single-cue check (one smile on cue); the
-figures in this section are from then. What changed with several cues is noted.
 
-Profiles: py-spy 0.4.3 (`py-spy record --subprocesses --format raw` on the Celery
-worker during one-at-a-time checkouts, and on Daphne during the storefront load) and
-pyinstrument 5.1.3 (the list page through Django's test client). The "before" column
-above is a full `make bench` run of the code as it was (its p50/p95 under load were
-recomputed afterwards with failed checkouts counted, as this report does now).
+def _storefront_row(c: dict) -> str:
+    return (
+        f"| {c['products']:,} | {c['rps']} | {c['minimal_rps']} "
+        f"| {c['ratio_vs_minimal_view']} "
+        f"({c['ratio_spread']['q1']}–{c['ratio_spread']['q3']}) "
+        f"| {c['page_latency_ms_p50']} / {c['page_latency_ms_p95']} "
+        f"| {c['queries_per_page']} / {c['queries_per_page_signed_in']} "
+        f"/ {c.get('queries_first_view', '–')} |"
+    )
 
-**Face checkouts (the worker).**
 
-1. *A new PostgreSQL connection per frame.* About 5 % of the worker's samples were
-   `psycopg` connecting: Celery's Django fix-up closes the database connection before
-   and after every task unless `CELERY_DB_REUSE_MAX` is set, so every frame (the one
-   that completes the challenge included) paid a connection and PostgreSQL a backend
-   fork. Now `CELERY_DB_REUSE_MAX = 1000` (config/settings/base.py), and
-   config/celery.py closes connections around each task as Django does around a
-   request (`close_old_connections`: past `CONN_MAX_AGE`, or broken); tasks run
-   in-process (`apply()`, eager) are left alone.
-2. *The 320 px copy for detection.* A bilinear resize of the 640×480 frame cost
-   about 2 ms of a ~15 ms frame; `Image.reduce(2)` (block average) costs ~0.5 ms and
-   HOG finds the same boxes on the fixture frames (faceauth/engine.py `_scaled`,
-   whole-number reductions only; anything else is resized as before).
-3. *Models loaded on the first frame.* Each worker process loaded dlib's models
-   (~1 s) on its first frame; the first checkout after a start lost its first second
-   of frames. `worker_process_init` now loads them (faceauth/tasks.py).
-4. *Under load, the smile waited in line.* One task per checkout, first in first
-   out: a frame that may hold the smile queued behind every other checkout's
-   baseline frames. Before, at 10-50 at once, shoppers who smiled on cue were
-   declined "no smile" (the smile was judged after its 5 s window), and a shopper
-   waited up to seconds. Now `verify_frame` goes at Redis priority 6, and the next
-   frame of a checkout that waits for its smile at priority 0 (first): the worker
-   knows it from the tracker (`attempt_process_frame` returned it; now
-   `faceauth.services.checks.attempt_process_next`, for every cue), the consumer
-   from the last state it relayed ("challenge"). The decision is untouched: same
-   frames, same rules, the window still measured from the frames' arrival times.
-
-The encoding (one ResNet pass, ~80-100 ms here) stays the floor of a decision. With
-several cues a check encodes one frame more than it has cues (the neutral face when
-the first cue goes out, and each answer as it crosses its threshold), so that no
-other face can stand in for any part of it; the frame that completes the last answer
-is judged after the encoding of its crossing, in order, which is why section 2 still
-measures against one detection plus one encoding.
-
-**Storefront.** The list page ran 4 queries and rendered 12 cards for every visitor,
-and under Daphne every request that touched the cache opened a new Redis connection:
-Django makes cache objects per request context under ASGI, and each made a pool of
-its own (~12 % of Daphne's samples in `redis` connecting).
-
-5. The listing (count, page of products, rendered cards) and the category menu are
-   kept in process memory per *catalogue version* (shop/catalogue_cache.py); the
-   version is one Redis GET per request. Any write to products, categories or
-   merchants starts a new version when its transaction commits: save() and delete()
-   through signals (shop/receivers.py), queryset `update()`, `bulk_create()` and
-   `bulk_update()` through `CatalogueQuerySet` (shop/models.py) — which is how
-   checkout reserves stock and a cancelled order puts it back — and a flush. Nothing
-   is kept from inside a transaction; if Redis is down the page is built from the
-   database. A visitor's page then runs no query; the first view after a change runs
-   the same 4 as before. shop/tests/test_catalogue_cache.py checks stock, price,
-   title, merchant, category, count, flush and Redis-down cases.
-6. config/cache.py: one Redis connection pool per process for Django's cache
-   (`OPTIONS["pool_class"]` in config/settings/base.py), for every cache user.
-
-Full runs after all the changes, on the same shared machine (load at start):
-11:08 (1.1), 11:18 (1.1) and 11:33 (2.1, rising to 4 during the run) gave
-speedup 7.8 / 8.3 / 7.8, decision p95 / floor 1.24 / 1.44 / 1.31, 20 at once p95
-249 / 250 / 382 ms (client p95 – / 296 / 522 ms; the 11:08 run predates the
-consumer's share of item 4), list / minimal 0.62 / 0.64 / 0.63, and no checkout
-declined at 20 or fewer at once.
-
-## What is left
-
-- **Daphne opens a new PostgreSQL connection for every request that touches the
-  database** unless its node takes them from psycopg's pool (`DJANGO_DB_POOL=1`):
-  `CONN_MAX_AGE` does nothing under ASGI, where each request runs its view in a
-  thread of its own. `make cluster` turns the pool on for its web nodes; the bench's
-  own node (sections 2-5) runs without it, as `make run` does. Section 6 counts
-  the connections both ways.
-- Every processed frame pushes a hint through `async_to_sync(group_send)`, a new
-  event loop and Redis connection each time (~2 % of the worker); pushing only when
-  the message changes would save it.
-- Every order starts a new catalogue version, so the storefront cache is rebuilt
-  once per process after each order; at many orders a second that becomes a query
-  per view again (as before, never worse).
-- Under overload the priority protects the answer to a cue: the frames of a check
-  answering one go first (priority 0), every one judged, 15 a second, where the
-  single-cue check judged the newest of 8. The frames of the other checks (taking
-  their baseline, waiting for a cue, coming back to neutral) wait behind them, so
-  what grows with the crowd is the time those phases take, and with it the whole
-  check (section 4's check seconds), while the answer's own latency grows less.
-  Past the knee, more worker processes (or machines) are the answer.
-- The worker's CPU per judged frame (section 2) is well over the look itself
-  (section 1's `look_at_frame` and tracker step, plus the encodings spread over the
-  check): the rest is the task around the frame, the attempt's row read and its
-  guarded update, Redis, the push, Celery. The single-cue check skipped most frames
-  outside its smile; judging every frame of each cue makes that overhead count
-  under load. Not profiled here: py-spy on the worker during section 4 is the next
-  step.
-- Every frame of a cue is judged in order, so the frame after an answer's crossing
-  waits for that frame's encoding (~80-100 ms): the last answer's verdict pays one
-  encoding after the move has stopped. Encoding the crossing frame in parallel with
-  judging the next ones would take that off the verdict's path; it is a change to
-  the worker's pipeline, not to the rules, and was not made here.
-- The machine is shared: neighbours' test runs took up to ~1.5 cores during some
-  runs; the figures are ratios within one run for that reason, and single runs still
-  move by ±20 %.
-
-## How to run
-
-`make bench` (about 20 minutes; `QUICK=1 make bench` for a 7 minute smoke run)
-installs requirements-bench.txt into the venv, then runs bench/run.py. It makes a
-stack of its own: a PostgreSQL database `smilepay_bench_<pid>` (on DATABASE_URL's
-server, or 127.0.0.1:5432 when one answers there; else a SQLite file), a free Redis
-db from 10 up and a Celery queue `smilepay-bench-<pid>`. With those it measures the
-engine steps (bench/engine_steps.py), renders the simulated shoppers' films
-(bench/faces.py) and runs the frame pipeline; then it starts Daphne and a Celery
-worker (prefork, 2 processes) with config/settings/bench.py for the storefront, the
-checkouts and the face step in Chromium (/usr/bin/chromium: `make browser` installs
-it, and `make bench` asks for it; without it that section is skipped). It removes
-all of it at the end, also after a failure or Ctrl-C. Section 6 restarts the worker
-with one process, then starts HAProxy (`make proxy` installs it) in front of two
-more web nodes. Logs: bench/logs/.
-""".strip().split("\n")
+def write(results: dict) -> None:
+    """docs/benchmarks.md from bench/benchmarks.md.template, and the plot."""
+    plot(results)
+    template = string.Template(TEMPLATE.read_text())
+    DOC.write_text(template.substitute(_context(results)))
