@@ -106,8 +106,8 @@ def enrolled_user(username: str, person: str, *, password: str | None = None):
     return user
 
 
-def seed(count: int) -> tuple[list[Shopper], object]:
-    """`count` enrolled shoppers with money and sessions, and a product to buy."""
+def signed_in_session(user, **values) -> str:
+    """The key of a new session in which `user` is signed in, holding `values` too."""
     from django.contrib.auth import (
         BACKEND_SESSION_KEY,
         HASH_SESSION_KEY,
@@ -115,17 +115,24 @@ def seed(count: int) -> tuple[list[Shopper], object]:
     )
     from django.contrib.sessions.backends.db import SessionStore
 
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.update(values)
+    session.create()
+    return session.session_key
+
+
+def seed(count: int) -> tuple[list[Shopper], object]:
+    """`count` enrolled shoppers with money and sessions, and a product to buy."""
     product = product_for_bench()
     shoppers = []
     for number in range(count):
         person = faces.PEOPLE[number % len(faces.PEOPLE)]
         user = enrolled_user(f"bench-{number:03d}-{person}", person)
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        shoppers.append(Shopper(user.pk, user.username, person, session.session_key))
+        session_key = signed_in_session(user)
+        shoppers.append(Shopper(user.pk, user.username, person, session_key))
     return shoppers, product
 
 

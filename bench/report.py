@@ -53,6 +53,12 @@ PHASE_TEXT = {
 }
 
 
+# The product list's p95 while shoppers enrol, against nobody: on two shared cores
+# the encodings take CPU from the page, so "holds" is not "unchanged". The code
+# before issue 16 (encodings in Daphne's threads) measured 2.8 (docs/benchmarks.md).
+ENROLMENT_P95_RATIO = 1.5
+
+
 def targets(results: dict) -> dict:
     fp = results.get("frame_pipeline", {})
     dl = results.get("decision_latency_ms", {})
@@ -60,6 +66,7 @@ def targets(results: dict) -> dict:
     cc = results.get("concurrent", {})
     sf = results.get("storefront", {})
     cap = results.get("capacity", {})
+    el = results.get("enrolment_load", {})
     floor = dl.get("floor_ms")
     out = {
         "frame_pipeline.speedup_vs_naive": {
@@ -99,6 +106,13 @@ def targets(results: dict) -> dict:
             "target": "<= 6",
             "met": sf.get("queries_per_page") is not None
             and sf["queries_per_page"] <= 6,
+        },
+        # Issue 16: enrolments run on the workers, not in the web process's threads.
+        "enrolment_load.p95_ratio": {
+            "value": el.get("p95_ratio"),
+            "target": f"<= {ENROLMENT_P95_RATIO}, the list's p95 while "
+            f"{el.get('enrolling')} shoppers enrol against nobody",
+            "met": bool(el.get("p95_ratio") and el["p95_ratio"] <= ENROLMENT_P95_RATIO),
         },
         "capacity.cpu_seconds_per_approved": {
             "value": cap.get("cpu_seconds_per_approved"),
@@ -733,6 +747,7 @@ def _context(results: dict) -> dict[str, str]:
         "storefront_rows": _rows(
             _storefront_row(c) for c in results["storefront"]["catalogues"].values()
         ),
+        "enrolment_load": _enrolment_load(results.get("enrolment_load")),
         "capacity": _after(_capacity(results), "\n\n") or "\n",
         "before_after": "\n".join(_before_after(results)),
     }
@@ -767,6 +782,32 @@ def _storefront_row(c: dict) -> str:
         f"| {c['page_latency_ms_p50']} / {c['page_latency_ms_p95']} "
         f"| {c['queries_per_page']} / {c['queries_per_page_signed_in']} "
         f"/ {c.get('queries_first_view', '–')} |"
+    )
+
+
+def _enrolment_load(el: dict | None) -> str:
+    if not el:
+        return "(Not measured in this run.)"
+    rows = [
+        f"| {label} | {round_number} | {run['rps']} | {_fmt(run['p50_ms'])} "
+        f"| {_fmt(run['p95_ms'])} | {_fmt(run.get('p99_ms'))} | {run['errors']} |"
+        for round_number, pair in enumerate(
+            zip(el["quiet"], el["while_enrolling"], strict=True), 1
+        )
+        for label, run in zip(("nobody enrols", "enrolling"), pair, strict=True)
+    ]
+    return (
+        "| storefront | round | rps | p50 ms | p95 ms | p99 ms | errors |\n"
+        "|---|---|---|---|---|---|---|"
+        + _rows(rows)
+        + f"\n\nRatios, enrolling against nobody (medians of the rounds): p50 "
+        f"{el['p50_ratio']}, p95 **{el['p95_ratio']}**, p99 {el.get('p99_ratio')}, "
+        f"requests per second {el['rps_ratio']}. The enrolling shoppers completed "
+        f"{el['enrolments']} enrolments (sent to answered: "
+        f"{_iqr(el['enrolment_ms'], ' ms', 0)}) and their frame checks took "
+        f"{_iqr(el['check_ms'], ' ms', 0)}; answers: "
+        + ", ".join(f"{count} {key}" for key, count in el["statuses"].items())
+        + "."
     )
 
 

@@ -26,6 +26,7 @@ from bench import (  # noqa: E402
     capacity,
     checkouts,
     engine_steps,
+    enrolment_load,
     face_step,
     faces,
     frame_pipeline,
@@ -114,6 +115,12 @@ def main() -> int:
 
         section("storefront: product list vs minimal view")
         results["storefront"] = storefront.main(stack, quick=quick)
+
+        section(
+            f"enrolment_load: the storefront while {enrolment_load.ENROLLING} "
+            "shoppers enrol"
+        )
+        results["enrolment_load"] = enrolment_load.main(stack, films, quick=quick)
 
         levels = [5, 20] if quick else [10, 20, 40, 60, 80, 100, 120]
         shoppers, product = checkouts.seed(max(levels))

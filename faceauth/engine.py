@@ -135,6 +135,14 @@ def warm_up() -> None:
 # --- decoding -------------------------------------------------------------------
 
 
+def bytes_check(data: bytes, *, max_bytes: int = FRAME_MAX_BYTES) -> None:
+    """Refuse empty or over-size bytes: the checks that need no decoding."""
+    if not data:
+        raise FrameRejected(Reason.EMPTY)
+    if len(data) > max_bytes:
+        raise FrameRejected(Reason.TOO_LARGE, f"{len(data)} bytes > {max_bytes}")
+
+
 def decode_image(
     data: bytes,
     *,
@@ -149,10 +157,7 @@ def decode_image(
     With ``jpeg_target_pixels``, a JPEG with more pixels is decoded at reduced scale,
     and may then have more than ``max_pixels`` at full size (see _reduce_jpeg).
     """
-    if not data:
-        raise FrameRejected(Reason.EMPTY)
-    if len(data) > max_bytes:
-        raise FrameRejected(Reason.TOO_LARGE, f"{len(data)} bytes > {max_bytes}")
+    bytes_check(data, max_bytes=max_bytes)
     try:
         with warnings.catch_warnings():
             # Pillow warns from 89 MP: the caps below are lower, except for a JPEG

@@ -73,15 +73,17 @@ def _keys(attempt_id: int) -> tuple[str, str, str, str]:
     )
 
 
-def async_client() -> redis.asyncio.Redis:
-    """A client for one websocket connection (close it when the socket closes)."""
+def async_client(*, timeout: float = 2) -> redis.asyncio.Redis:
+    """A client for one websocket connection or one waiting request (close it when
+    done); `timeout` must outlast any blocking command it sends."""
     return redis.asyncio.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+        settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=2
     )
 
 
 @cache
-def _client() -> redis.Redis:
+def sync_client() -> redis.Redis:
+    """The process's client for the tasks and other synchronous code."""
     return redis.Redis.from_url(
         settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
     )
@@ -133,7 +135,7 @@ def frame_take(attempt_id: int, *, in_order: bool = False) -> Frame | None:
     """Take the oldest waiting frame (`in_order`), or the newest, skipping the older
     ones; a second taker gets None."""
     queue_key, _, _, _ = _keys(attempt_id)
-    client = _client()
+    client = sync_client()
     if in_order:
         packed = client.lpop(queue_key)
         return Frame.unpack(packed) if packed else None
@@ -162,7 +164,7 @@ def judging(attempt_id: int):
     two would be lost: a gap in the middle of a move.
     """
     _, _, _, judging_key = _keys(attempt_id)
-    client = _client()
+    client = sync_client()
     token = secrets.token_hex(8)
     if not client.set(judging_key, token, nx=True, px=JUDGING_TTL_MS):
         yield False
@@ -177,7 +179,7 @@ def inflight_release(attempt_id: int) -> bool:
     """Say the task is done; True if a frame is waiting and this caller took the
     flag again, so it must send the next task itself."""
     queue_key, inflight_key, _, _ = _keys(attempt_id)
-    client = _client()
+    client = sync_client()
     client.delete(inflight_key)
     if not client.llen(queue_key):
         return False
@@ -187,7 +189,7 @@ def inflight_release(attempt_id: int) -> bool:
 def counts(attempt_id: int) -> dict[str, int]:
     """How many frames were received, dropped for coming too fast, or replayed."""
     _, _, counts_key, _ = _keys(attempt_id)
-    raw = _client().hgetall(counts_key)
+    raw = sync_client().hgetall(counts_key)
     counted = {key.decode(): int(value) for key, value in raw.items()}
     counted.pop("seq", None)  # the frames' numbering, not a count of the audit
     return counted
@@ -196,12 +198,12 @@ def counts(attempt_id: int) -> dict[str, int]:
 def frames_waiting(attempt_id: int) -> int:
     """How many frames are queued for the attempt."""
     queue_key, _, _, _ = _keys(attempt_id)
-    return _client().llen(queue_key)
+    return sync_client().llen(queue_key)
 
 
 def attempt_forget(attempt_id: int) -> None:
     """Delete everything Redis holds for the attempt."""
-    _client().delete(*_keys(attempt_id))
+    sync_client().delete(*_keys(attempt_id))
 
 
 # --- replayed frames ---------------------------------------------------------------

@@ -4,8 +4,8 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 
-from . import engine, frames
-from .services import biometrics_purge
+from . import engine, frames, jobs
+from .services import biometrics_purge, enrolment_answer, enrolment_frame_answer
 from .services.attempts import attempts_expire_overdue
 from .services.checks import attempt_process_next
 
@@ -16,6 +16,11 @@ logger = logging.getLogger(__name__)
 # window while the frames of checkouts still taking a baseline wait.
 PRIORITY_CHALLENGE = 0
 PRIORITY_FRAME = 6
+# An enrolment's frame check is a look at one frame that a shopper waits on; the
+# enrolment itself, seconds of encoding, queues with the frames of checkouts taking a
+# baseline. (The Redis transport has four steps of priority: 0, 3, 6 and 9.)
+PRIORITY_ENROL_CHECK = 3
+PRIORITY_ENROL = PRIORITY_FRAME
 
 
 @worker_process_init.connect(dispatch_uid="faceauth.warm_up")
@@ -70,3 +75,34 @@ def verify_frame_enqueue(attempt_id: int, *, expires=None, urgent=False) -> None
     if urgent:
         options["priority"] = PRIORITY_CHALLENGE
     verify_frame.apply_async((attempt_id,), **options)
+
+
+# The enrolment's tasks answer a page that waits on them (faceauth/jobs.py): at most
+# once (a lost task is a "busy" answer, never an enrolment the page gave up on), and
+# within their hard time limit, which the page's wait includes.
+
+
+@shared_task(
+    ignore_result=True, soft_time_limit=20, time_limit=25, priority=PRIORITY_ENROL
+)
+def enrol_face(job_id: str, *, user_id: int, source: str, language: str) -> None:
+    """Enrol the job's pictures as the user's face templates (face_enroll)."""
+    jobs.job_serve(
+        job_id,
+        language=language,
+        work=lambda pictures: enrolment_answer(
+            user_id=user_id, images=pictures, source=source
+        ),
+    )
+
+
+@shared_task(
+    ignore_result=True, soft_time_limit=3, time_limit=5, priority=PRIORITY_ENROL_CHECK
+)
+def enrol_frame_check(job_id: str, *, language: str) -> None:
+    """Say whether the job's one webcam frame would do for enrolment."""
+    jobs.job_serve(
+        job_id,
+        language=language,
+        work=lambda pictures: enrolment_frame_answer(pictures[0]),
+    )

@@ -1,12 +1,15 @@
 import logging
 import time
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -15,8 +18,7 @@ from django.views.generic import FormView, TemplateView
 from accounts.mixins import NextUrlMixin
 from core import throttle as window_throttle
 
-from . import engine
-from .exceptions import ConsentRequired, FaceAuthError
+from . import jobs
 from .forms import ConsentForm, EnrollForm, PasswordConfirmForm
 from .models import FaceTemplate
 from .selectors import attempt_of, consent_active_for, face_enrolment_of
@@ -24,10 +26,10 @@ from .services import (
     ENROL_MAX_IMAGES,
     consent_give,
     consent_withdraw,
-    enrolment_frame_check,
-    face_enroll,
+    enrolment_frame_screen,
 )
 from .services.attempts import attempt_expire_if_overdue, attempt_state
+from .tasks import enrol_face, enrol_frame_check
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,11 @@ PASSWORD_CONFIRMED_SECONDS = 10 * 60
 # The webcam page asks about two frames a second; this leaves room for retries.
 CHECKS_PER_MINUTE = 120
 ENROLMENTS_PER_HOUR = 20
+# How long the pictures wait for a worker (faceauth/jobs.py). A frame check waits
+# behind the enrolments a worker has already taken (a few seconds each): the page
+# checks one frame at a time, so a late answer only slows it down.
+ENROL_QUEUE_SECONDS = 15
+CHECK_QUEUE_SECONDS = 5
 
 
 def _with_next(url: str, next_url: str | None) -> str:
@@ -102,106 +109,143 @@ class FacePasswordView(LoginRequiredMixin, NextUrlMixin, FormView):
         return super().get_context_data(next=self.next_url() or "", **kwargs)
 
 
-class FaceEnrollView(LoginRequiredMixin, NextUrlMixin, FormView):
-    """The webcam page (frames checked live, then sent together) or a photo upload."""
+def _status(answer: dict, refused: int) -> int:
+    """503 when the face service failed (the same pictures may do in a moment),
+    else `refused`: the status of an answer that is not a success."""
+    return 503 if answer.get("reason") in jobs.SERVICE_FAILURES else refused
 
-    template_name = "faceauth/enrol.html"
-    form_class = EnrollForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return super().dispatch(request, *args, **kwargs)
-        if consent_active_for(request.user) is None:
-            return redirect(_with_next(reverse("faceauth:consent"), self.next_url()))
-        if not password_recently_confirmed(request):
-            if request.method == "POST" and self.wants_json():
-                return JsonResponse(
-                    {
-                        "ok": False,
-                        "message": _("Confirm your password first, then try again."),
-                    },
-                    status=403,
-                )
-            here = _with_next(reverse("faceauth:enrol"), self.next_url())
-            return redirect(_with_next(reverse("faceauth:confirm_password"), here))
-        return super().dispatch(request, *args, **kwargs)
+@method_decorator(login_required, name="dispatch")
+class EnrolmentStepView(NextUrlMixin, View):
+    """Base of the enrolment's views: the shopper has agreed to face payment and
+    confirmed their password in the last few minutes.
+
+    The face work runs in a Celery task whose answer these views await
+    (faceauth/jobs.py), so they are asynchronous: an enrolment waiting on the
+    workers holds none of the threads the shop's other pages run in.
+    """
+
+    async def dispatch(self, request, *args, **kwargs):
+        refusal = await sync_to_async(self.refusal)()
+        if refusal is not None:
+            return refusal
+        return await super().dispatch(request, *args, **kwargs)
 
     def wants_json(self) -> bool:
         return "application/json" in self.request.headers.get("Accept", "")
 
-    def form_valid(self, form):
+    def refusal(self) -> HttpResponse | None:
+        """Where to go first, if consent or the password's confirmation is missing:
+        a redirect for a page, a 403 for the webcam page's script."""
+        if consent_active_for(self.request.user) is None:
+            message = _("Agree to face payment before enrolling your face.")
+            first = _with_next(reverse("faceauth:consent"), self.next_url())
+        elif not password_recently_confirmed(self.request):
+            message = _("Confirm your password first, then try again.")
+            here = _with_next(reverse("faceauth:enrol"), self.next_url())
+            first = _with_next(reverse("faceauth:confirm_password"), here)
+        else:
+            return None
+        if self.request.method == "POST" and self.wants_json():
+            return JsonResponse({"ok": False, "message": message}, status=403)
+        return redirect(first)
+
+
+class FaceEnrollView(EnrolmentStepView):
+    """The webcam page (frames checked live, then sent together) or a photo upload."""
+
+    template_name = "faceauth/enrol.html"
+
+    async def get(self, request):
+        return await sync_to_async(self.page)(EnrollForm())
+
+    async def post(self, request):
+        # Parsing the upload reads files: in a thread, as every synchronous step.
+        form, refusal = await sync_to_async(self.form_checked)()
+        if refusal is not None:
+            return refusal
+        user = await request.auser()
+        answer = await jobs.job_run(
+            enrol_face,
+            form.cleaned_data["images"],
+            queue_seconds=ENROL_QUEUE_SECONDS,
+            user_id=user.pk,
+            source=(
+                FaceTemplate.Source.WEBCAM
+                if form.cleaned_data["from_webcam"]
+                else FaceTemplate.Source.UPLOAD
+            ),
+        )
+        return await sync_to_async(self.answered)(form, answer)
+
+    def form_checked(self) -> tuple[EnrollForm, HttpResponse | None]:
+        """The posted form, and the answer if its pictures are refused before any
+        face work."""
+        form = EnrollForm(self.request.POST, self.request.FILES)
+        if not form.is_valid():
+            errors = form.non_field_errors() or [_("Invalid pictures.")]
+            return form, self.refuse(form, str(errors[0]))
         user = self.request.user
         if not window_throttle.allow(f"enrol:{user.pk}", ENROLMENTS_PER_HOUR, 3600):
-            return self.refuse(form, _("Too many enrolments in the last hour."))
-        source = (
-            FaceTemplate.Source.WEBCAM
-            if form.cleaned_data["from_webcam"]
-            else FaceTemplate.Source.UPLOAD
+            return form, self.refuse(form, _("Too many enrolments in the last hour."))
+        return form, None
+
+    def answered(self, form, answer: dict) -> HttpResponse:
+        if answer.get("reason") == "consent_required":
+            return self.refusal()  # withdrawn meanwhile, in another tab
+        if not answer["ok"]:
+            return self.refuse(form, answer["message"], status=_status(answer, 400))
+        messages.success(
+            self.request, _("Face payment is set up. You can now pay with a smile.")
         )
-        try:
-            face_enroll(user=user, images=form.cleaned_data["images"], source=source)
-        except ConsentRequired:
-            return redirect(_with_next(reverse("faceauth:consent"), self.next_url()))
-        except FaceAuthError as error:
-            return self.refuse(form, str(error))
-        message = _("Face payment is set up. You can now pay with a smile.")
         target = self.next_url() or reverse("faceauth:settings")
-        messages.success(self.request, message)
         if self.wants_json():
             return JsonResponse({"ok": True, "redirect": target})
         return redirect(target)
 
-    def form_invalid(self, form):
+    def refuse(self, form, message: str, *, status: int = 400) -> HttpResponse:
         if self.wants_json():
-            errors = [str(e) for e in form.non_field_errors()] or [
-                _("Invalid pictures.")
-            ]
-            return JsonResponse({"ok": False, "message": errors[0]}, status=400)
-        return super().form_invalid(form)
-
-    def refuse(self, form, message: str):
-        if self.wants_json():
-            return JsonResponse({"ok": False, "message": message}, status=400)
+            return JsonResponse({"ok": False, "message": message}, status=status)
         form.add_error(None, message)
-        return self.form_invalid(form)
+        return self.page(form)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            next=self.next_url() or "",
-            enrolment=face_enrolment_of(self.request.user),
-            frames_wanted=4,
-            frames_max=ENROL_MAX_IMAGES,
-            **kwargs,
+    def page(self, form) -> HttpResponse:
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "form": form,
+                "next": self.next_url() or "",
+                "enrolment": face_enrolment_of(self.request.user),
+                "frames_wanted": 4,
+                "frames_max": ENROL_MAX_IMAGES,
+            },
         )
 
 
-class FaceEnrollCheckView(LoginRequiredMixin, View):
+class FaceEnrollCheckView(EnrolmentStepView):
     """Check one webcam frame (the raw JPEG body) and say what to adjust.
 
     Nothing is stored: the browser keeps the frames that pass until it sends them.
     """
 
-    def post(self, request):
-        if not window_throttle.allow(
-            f"enrol-check:{request.user.pk}", CHECKS_PER_MINUTE, 60
-        ):
+    def wants_json(self) -> bool:
+        return True
+
+    async def post(self, request):
+        user = await request.auser()
+        allowed = await sync_to_async(window_throttle.allow)(
+            f"enrol-check:{user.pk}", CHECKS_PER_MINUTE, 60
+        )
+        if not allowed:
             return JsonResponse(
                 {"ok": False, "reason": "rate_limited", "message": _("Slow down.")},
                 status=429,
             )
-        try:
-            top, right, bottom, left = enrolment_frame_check(request.body)
-        except engine.FrameRejected as rejected:
-            return JsonResponse(
-                {"ok": False, "reason": rejected.reason, "message": rejected.message}
-            )
-        return JsonResponse(
-            {
-                "ok": True,
-                "message": _("Good: hold still."),
-                "box": {"top": top, "right": right, "bottom": bottom, "left": left},
-            }
+        answer = enrolment_frame_screen(request.body) or await jobs.job_run(
+            enrol_frame_check, [request.body], queue_seconds=CHECK_QUEUE_SECONDS
         )
+        return JsonResponse(answer, status=_status(answer, 200))
 
 
 class FaceForgetView(LoginRequiredMixin, View):

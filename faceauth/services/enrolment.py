@@ -6,12 +6,18 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import crypto, engine
-from ..exceptions import ConsentRequired, EnrolmentRejected, NotEnrolled
+from ..exceptions import (
+    ConsentRequired,
+    EnrolmentRejected,
+    FaceAuthError,
+    NotEnrolled,
+)
 from ..models import FaceConsent, FaceTemplate
 from ..selectors import consent_active_for, templates_of
 
@@ -129,6 +135,50 @@ def face_enroll(
         )
     logger.info("User #%s: enrolled %s face templates", user.pk, len(templates))
     return templates
+
+
+def enrolment_frame_answer(data: bytes) -> dict:
+    """What the webcam page is told of one frame: where the face is, or what to
+    change (the answer of faceauth.tasks.enrol_frame_check)."""
+    try:
+        top, right, bottom, left = enrolment_frame_check(data)
+    except engine.FrameRejected as rejected:
+        return _refusal(rejected)
+    return {
+        "ok": True,
+        "message": _("Good: hold still."),
+        "box": {"top": top, "right": right, "bottom": bottom, "left": left},
+    }
+
+
+def enrolment_frame_screen(data: bytes) -> dict | None:
+    """The answer for a frame refused without decoding it (empty, or too large to
+    hand on), or None: cheap enough for the web process."""
+    try:
+        engine.bytes_check(data)
+    except engine.FrameRejected as rejected:
+        return _refusal(rejected)
+    return None
+
+
+def _refusal(rejected: engine.FrameRejected) -> dict:
+    return {"ok": False, "reason": str(rejected.reason), "message": rejected.message}
+
+
+def enrolment_answer(*, user_id: int, images: list[bytes], source: str) -> dict:
+    """Enrol the images for the user (`face_enroll`) and say how it went, for the
+    page (the answer of faceauth.tasks.enrol_face)."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:  # deleted or deactivated since the page sent the pictures
+        return {"ok": False, "reason": "no_user", "message": _("Sign in again.")}
+    try:
+        face_enroll(user=user, images=images, source=source)
+    except ConsentRequired as error:
+        return {"ok": False, "reason": "consent_required", "message": str(error)}
+    except FaceAuthError as error:
+        reason = getattr(error, "reason", "refused")
+        return {"ok": False, "reason": reason, "message": str(error)}
+    return {"ok": True}
 
 
 def _enrolment_encoding(data: bytes, *, index: int, jitters: int) -> np.ndarray:

@@ -95,7 +95,7 @@ def redis_namespace(monkeypatch):
         frames, "_seen_key", lambda *args: prefix + real_seen_key(*args)
     )
     yield prefix
-    client = frames._client()
+    client = frames.sync_client()
     for key in client.scan_iter(match=f"{prefix}*"):
         client.delete(key)
 
@@ -113,3 +113,43 @@ def sent_tasks(monkeypatch):
 
     monkeypatch.setattr(verify_frame, "apply_async", apply_async)
     return sent
+
+
+@pytest.fixture
+def enrol_worker(monkeypatch):
+    """Run the enrolment tasks the views send at once, in this thread, as a worker
+    would run them: the pictures and the answer still go through Redis
+    (faceauth/jobs.py). Yields what was sent: the task's name, args and kwargs.
+
+    tests/e2e runs the same views against a real Celery worker.
+    """
+    from faceauth.tasks import enrol_face, enrol_frame_check
+
+    sent = []
+    for task in (enrol_face, enrol_frame_check):
+
+        def apply_async(args=None, kwargs=None, *, task=task, **options):
+            sent.append({"task": task.name, "args": args, "kwargs": kwargs})
+            task(*args, **kwargs)
+
+        monkeypatch.setattr(task, "apply_async", apply_async)
+    return sent
+
+
+@pytest.fixture
+def no_enrol_worker(monkeypatch):
+    """No worker takes the enrolment's tasks, and the views give up on them after
+    a fraction of a second. Yields the ids of the jobs sent."""
+    from faceauth import jobs, views
+    from faceauth.tasks import enrol_face, enrol_frame_check
+
+    job_ids = []
+    for task in (enrol_face, enrol_frame_check):
+        monkeypatch.setattr(
+            task, "apply_async", lambda args, kwargs, **options: job_ids.append(args[0])
+        )
+        monkeypatch.setattr(task, "time_limit", 0.2)
+    monkeypatch.setattr(views, "ENROL_QUEUE_SECONDS", 0.3)
+    monkeypatch.setattr(views, "CHECK_QUEUE_SECONDS", 0.3)
+    monkeypatch.setattr(jobs, "WAIT_MARGIN_SECONDS", 0)
+    return job_ids

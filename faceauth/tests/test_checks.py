@@ -82,7 +82,7 @@ def _reload(attempt) -> VerificationAttempt:
 
 def _keys_of(attempt, prefix) -> list[bytes]:
     """Every key in the test Redis naming this attempt (its frames, its group)."""
-    client = frames._client()
+    client = frames.sync_client()
     return [
         *client.scan_iter(match=f"{prefix}*attempt:{attempt.pk}:*"),
         *client.scan_iter(match=f"*{attempt.public_id}*"),
@@ -389,7 +389,7 @@ def test_a_task_finding_another_judging_takes_no_frame_and_leaves_it_the_flag(
     assert frames.frames_waiting(attempt.pk) == 1
     assert _reload(attempt).frames_processed == 0
     assert sent_tasks == []
-    client = frames._client()
+    client = frames.sync_client()
     assert client.exists(frames._keys(attempt.pk)[1])  # in flight, still
     assert not client.exists(frames._keys(attempt.pk)[3])  # the hold is over
     verify_frame(attempt.pk)
@@ -444,7 +444,7 @@ def test_the_verdict_removes_every_frame_and_key_of_the_attempt(
     assert _reload(attempt).status == Status.APPROVED
     assert seen  # the counts at least, while it ran
     assert _keys_of(attempt, redis_namespace) == []
-    client = frames._client()
+    client = frames.sync_client()
     for key in client.scan_iter(match=f"{redis_namespace}*"):
         assert JPEG_MAGIC not in (client.dump(key) or b"")
 

@@ -959,7 +959,7 @@ async def test_a_replayed_frame_neither_rewrites_nor_extends_its_digest(
 ):
     earlier = await database_sync_to_async(_attempt)(shopper)
     await _stream_into(connect, earlier, cookie, RECORDING[:1])
-    client = frames._client()
+    client = frames.sync_client()
     (key,) = client.scan_iter(match=f"{redis_namespace}*:seen:*")
     client.pexpire(key, 60_000)  # as if the earlier attempt was a while ago
     await _decide(earlier)
@@ -1024,7 +1024,7 @@ async def test_digests_are_forgotten_after_the_replay_period(
     settings.FACEAUTH_REPLAY_SECONDS = 1
     earlier = await database_sync_to_async(_attempt)(shopper)
     await _stream_into(connect, earlier, cookie, RECORDING)
-    client = frames._client()
+    client = frames.sync_client()
     seen = list(client.scan_iter(match=f"{redis_namespace}*:seen:*"))
     assert len(seen) == len(RECORDING)
     assert all(0 < client.pttl(key) <= 1000 for key in seen)
@@ -1050,7 +1050,9 @@ async def test_the_replay_check_is_off_with_a_replay_period_of_zero(
     await _stream_into(connect, later, cookie, RECORDING)
 
     assert (await _reload(later)).status == Status.OPEN
-    assert list(frames._client().scan_iter(match=f"{redis_namespace}*:seen:*")) == []
+    assert (
+        list(frames.sync_client().scan_iter(match=f"{redis_namespace}*:seen:*")) == []
+    )
 
 
 async def test_redis_keeps_a_keyed_digest_of_each_frame_never_the_frame(
@@ -1061,7 +1063,7 @@ async def test_redis_keeps_a_keyed_digest_of_each_frame_never_the_frame(
     await socket.send_to(bytes_data=picture)
     await _settle(socket)
 
-    client = frames._client()
+    client = frames.sync_client()
     (key,) = client.scan_iter(match=f"{redis_namespace}*:seen:*")
     value = client.get(key)
     assert value.decode() == str(attempt.public_id)

@@ -11,11 +11,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from core import throttle
 from faceauth import engine, views
 from faceauth.crypto import MISSING_KEYS_MESSAGE
 from faceauth.models import FaceConsent, FaceTemplate
+from faceauth.tasks import enrol_face
 from faceauth.views import PASSWORD_CONFIRMED_KEY
 from shop.tests.helpers import messages_of
 
@@ -34,7 +36,7 @@ from .factories import (
     gif_bytes,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("enrol_worker")]
 
 SETTINGS_URL = "/face/"
 CONSENT_URL = "/face/consent/"
@@ -185,8 +187,10 @@ def _location(response):
     return url.path, {key: values[0] for key, values in parse_qs(url.query).items()}
 
 
-def _check(client, body, content_type="image/jpeg"):
-    return client.post(CHECK_URL, data=body, content_type=content_type)
+def _check(client, body, content_type="image/jpeg", *, language="en"):
+    return client.post(
+        CHECK_URL, data=body, content_type=content_type, HTTP_ACCEPT_LANGUAGE=language
+    )
 
 
 # --- login ---------------------------------------------------------------------------
@@ -531,7 +535,11 @@ def test_a_bad_webcam_frame_answers_400_json(
 
 def test_webcam_enrolment_without_consent_does_not_enrol(shopper_client):
     response = shopper_client.post(ENROL_URL, {"frames": [_frame(OBAMA)]}, **JSON)
-    assert response.status_code == 302
+    assert response.status_code == 403
+    assert response.json() == {
+        "ok": False,
+        "message": "Agree to face payment before enrolling your face.",
+    }
     assert not FaceTemplate.objects.exists()
 
 
@@ -579,12 +587,12 @@ def test_check_stores_nothing(shopper_client, shopper, consented):
     assert list(FaceConsent.objects.all()) == [consented]
 
 
-def test_check_only_accepts_post(shopper_client):
+def test_check_only_accepts_post(shopper_client, consented):
     assert shopper_client.get(CHECK_URL).status_code == 405
 
 
 def test_check_is_rate_limited_per_shopper(
-    shopper_client, other_shopper, monkeypatch, frozen_throttle_clock
+    shopper_client, consented, other_shopper, monkeypatch, frozen_throttle_clock
 ):
     monkeypatch.setattr(views, "CHECKS_PER_MINUTE", 3)
     for _ in range(3):
@@ -600,6 +608,10 @@ def test_check_is_rate_limited_per_shopper(
 
     other = Client()
     other.force_login(other_shopper)
+    FaceConsentFactory(user=other_shopper)
+    session = other.session
+    session[PASSWORD_CONFIRMED_KEY] = time.time()
+    session.save()
     assert _check(other, b"").json()["reason"] == "empty"
 
 
@@ -669,3 +681,141 @@ def test_json_success_body_is_valid_json_for_the_webcam_script(
     response = shopper_client.post(ENROL_URL, {"frames": [_frame(OBAMA)]}, **JSON)
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content)["ok"] is True
+
+
+# --- the face work runs in a Celery task ---------------------------------------------
+
+
+def test_enrolment_hands_the_task_a_job_id_and_never_the_pictures(
+    shopper_client, shopper, consented, enrol_worker
+):
+    response = shopper_client.post(ENROL_URL, {"photo": _photo(OBAMA)})
+    _check(shopper_client, frame_jpeg(OBAMA))
+
+    assert response.status_code == 302
+    assert [sent["task"] for sent in enrol_worker] == [
+        "faceauth.tasks.enrol_face",
+        "faceauth.tasks.enrol_frame_check",
+    ]
+    enrol, check = enrol_worker
+    assert enrol["kwargs"] == {
+        "user_id": shopper.pk,
+        "source": "upload",
+        "language": "en",
+    }
+    assert check["kwargs"] == {"language": "en"}
+    for sent in enrol_worker:
+        (job_id,) = sent["args"]
+        assert isinstance(job_id, str) and len(job_id) < 40
+
+
+def test_the_worker_answers_in_the_shoppers_language(shopper_client, consented):
+    response = shopper_client.post(
+        ENROL_URL, {"photo": _photo(DOGS)}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    _assert_refused(response, "Photo 1 : Aucun visage détecté.")
+
+    answer = _check(shopper_client, frame_jpeg(DOGS), language="fr").json()
+    assert answer["message"] == "Aucun visage détecté."
+
+
+def test_checking_frames_needs_consent_and_a_recent_password(
+    client, shopper, enrol_worker
+):
+    client.force_login(shopper)
+    response = _check(client, frame_jpeg(OBAMA))
+    assert response.status_code == 403
+    assert response.json()["message"] == (
+        "Agree to face payment before enrolling your face."
+    )
+
+    FaceConsentFactory(user=shopper)
+    response = _check(client, frame_jpeg(OBAMA))
+    assert response.status_code == 403
+    assert response.json()["message"] == "Confirm your password first, then try again."
+    assert enrol_worker == []  # no face work was done for either
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
+def test_with_no_worker_enrolment_says_busy_and_the_late_task_stores_nothing(
+    shopper_client, shopper, consented, no_enrol_worker, as_json
+):
+    face_enrol(shopper, BIDEN)
+    before = ciphertexts_of(shopper)
+    headers = JSON if as_json else {}
+    response = shopper_client.post(ENROL_URL, {"photo": _photo(OBAMA)}, **headers)
+
+    busy = "Face checks are busy right now. Try again in a moment."
+    if as_json:
+        assert response.status_code == 503
+        assert response.json() == {"ok": False, "message": busy}
+    else:
+        assert response.status_code == 200
+        assert busy in _text(response)
+    # The worker comes back after the page gave up: the pictures are gone with
+    # their time, so the answer the shopper saw stays true.
+    (job_id,) = no_enrol_worker
+    enrol_face(job_id, user_id=shopper.pk, source="upload", language="en")
+    assert ciphertexts_of(shopper) == before
+
+
+def test_with_no_worker_the_frame_check_says_busy(
+    shopper_client, consented, no_enrol_worker
+):
+    response = _check(shopper_client, frame_jpeg(OBAMA))
+    assert response.status_code == 503
+    assert response.json()["reason"] == "busy"
+    assert len(no_enrol_worker) == 1
+
+
+def test_an_empty_or_over_size_frame_is_refused_without_a_task(
+    shopper_client, consented, enrol_worker
+):
+    for body, reason in [(b"", "empty"), (b"\xff" * 300_000, "too_large")]:
+        assert _check(shopper_client, body).json()["reason"] == reason
+    assert enrol_worker == []
+
+
+def test_with_redis_down_enrolment_says_busy_and_stores_nothing(
+    shopper_client, consented, settings, monkeypatch
+):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = shopper_client.post(ENROL_URL, {"frames": [_frame(OBAMA)]}, **JSON)
+    assert response.status_code == 503
+    assert response.json()["message"].startswith("Face checks are busy")
+    assert _check(shopper_client, frame_jpeg(OBAMA)).status_code == 503
+    assert not FaceTemplate.objects.exists()
+
+
+def test_a_failing_worker_answers_503_and_stores_nothing(
+    shopper_client, consented, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(FaceTemplate.objects, "bulk_create", broken)
+    response = shopper_client.post(ENROL_URL, {"frames": [_frame(OBAMA)]}, **JSON)
+    assert response.status_code == 503
+    assert response.json() == {
+        "ok": False,
+        "message": "Something went wrong. Try again.",
+    }
+    assert not FaceTemplate.objects.exists()
+
+
+def test_consent_withdrawn_while_the_worker_encodes_leads_back_to_consent(
+    shopper_client, shopper, consented, monkeypatch
+):
+    from faceauth.services import enrolment
+
+    real_encoding = enrolment._enrolment_encoding
+
+    def withdrawn_meanwhile(*args, **kwargs):
+        FaceConsent.objects.filter(pk=consented.pk).update(withdrawn_at=timezone.now())
+        return real_encoding(*args, **kwargs)
+
+    monkeypatch.setattr(enrolment, "_enrolment_encoding", withdrawn_meanwhile)
+    response = shopper_client.post(ENROL_URL, {"photo": _photo(OBAMA)})
+    assert response.status_code == 302
+    assert response["Location"] == CONSENT_URL
+    assert not FaceTemplate.objects.exists()

@@ -13,7 +13,8 @@ from shop.tests.factories import PASSWORD, UserFactory
 from .clips import FACES, clip_of
 from .steps import log_in
 
-pytestmark = pytest.mark.e2e
+# Enrolment encodes in a Celery task (faceauth/jobs.py): a worker must take it.
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("live_worker")]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def matches(user, photo: str) -> bool:
     return face_match(user=user, encoding=engine.encode_face(image, box)).matched
 
 
-def test_shopper_enrols_with_the_webcam_after_consenting(page, screenshot):
+def test_shopper_enrols_with_the_webcam_after_consenting(live_worker, page, screenshot):
     user = UserFactory(username="ada")
     page.goto("/face/")
     log_in(page, username="ada", password=PASSWORD)
@@ -84,6 +85,10 @@ def test_shopper_enrols_with_the_webcam_after_consenting(page, screenshot):
     assert set(templates.values_list("source", flat=True)) == {"webcam"}
     assert matches(user, "people/obama/obama_smiling_portrait.jpg")
     assert not matches(user, "people/biden/biden_smiling.jpg")
+    # The frames were checked and encoded by the worker, not by the web process.
+    log = live_worker.log_text()
+    assert "Task faceauth.tasks.enrol_frame_check[" in log
+    assert "Task faceauth.tasks.enrol_face[" in log
 
 
 @pytest.mark.no_camera
