@@ -29,7 +29,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-from core.throttle import count, window_key
+from core import throttle as window
+from core.throttle import window_key
 
 from .exceptions import TooManyAttempts
 
@@ -135,11 +136,6 @@ def _bucket(limit: Limit, subject: str) -> str:
     return window_key(_key(limit, subject, "n"), limit.window, clock())
 
 
-def _increment(limit: Limit, bucket: str) -> int:
-    """Add one to `bucket` (core.throttle.count); the new count."""
-    return count(bucket, limit.window)
-
-
 def _lock(limit: Limit, subject: str, count: int) -> int:
     """Lock `subject` out under `limit`; return the seconds of the lock-out."""
     cache.set(
@@ -158,7 +154,7 @@ def record(limit: Limit, subject: str) -> int:
     if not subject:
         return 0
     try:
-        count = _increment(limit, _bucket(limit, subject))
+        count = window.count(_bucket(limit, subject), limit.window)
         return _lock(limit, subject, count) if count >= limit.count else 0
     except Exception:  # noqa: BLE001 - the cache is down: do not lock anyone out
         logger.warning("Throttle %s: cache unavailable", limit.name, exc_info=True)
@@ -196,7 +192,7 @@ class LoginAttempt:
                 continue
             bucket = _bucket(limit, subject)
             try:
-                count = _increment(limit, bucket)
+                count = window.count(bucket, limit.window)
             except Exception:  # noqa: BLE001 - the cache is down: let them try
                 logger.warning(
                     "Throttle %s: cache unavailable", limit.name, exc_info=True

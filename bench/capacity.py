@@ -29,10 +29,9 @@ def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, unti
     target = concurrent["checkouts"]
     levels = [5, target] if quick else [10, target, 40, 60]
 
-    print("  one worker process:", flush=True)
-    stack.restart_worker(concurrency=1)
-    try:
-        one = checkouts.concurrent(
+    def sweep(until: float, base_url: str | None = None) -> dict:
+        """The growing crowds up to past the target, one round each."""
+        return checkouts.concurrent(
             stack,
             shoppers,
             product,
@@ -41,7 +40,13 @@ def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, unti
             target_size=target,
             rounds_at_target=1,
             until=until,
+            base_url=base_url,
         )
+
+    print("  one worker process:", flush=True)
+    stack.restart_worker(concurrency=1)
+    try:
+        one = sweep(until)
     finally:
         stack.restart_worker(concurrency=2)
 
@@ -52,16 +57,8 @@ def main(stack, shoppers, product, films, *, concurrent: dict, quick: bool, unti
         try:
             if pool:
                 print("  through the proxy, two web nodes, pool:", flush=True)
-                proxy_sweep = checkouts.concurrent(
-                    stack,
-                    shoppers,
-                    product,
-                    films,
-                    levels=levels,
-                    target_size=target,
-                    rounds_at_target=1,
-                    until=time.monotonic() + PROXY_BUDGET_SECONDS,
-                    base_url=url,
+                proxy_sweep = sweep(
+                    time.monotonic() + PROXY_BUDGET_SECONDS, base_url=url
                 )
                 proxied[name] = proxy_sweep["levels"][str(target)]
             else:
