@@ -17,6 +17,18 @@ class TooManyAttempts(AccountsError):
         super().__init__(_wait_text(action, math.ceil(self.retry_after / 60)))
 
 
+class AttemptsInFlight(TooManyAttempts):
+    """Raised when as many password checks of one account are under way as it has
+    failures left: a moment's wait, counted as nothing."""
+
+    def __init__(self):
+        AccountsError.__init__(
+            self, _("Another password check is under way. Try again in a moment.")
+        )
+        self.retry_after = 1
+        self.action = "sign-in"
+
+
 def _wait_text(action: str, minutes: int) -> str:
     """The refusal in the active language (raised in a request): one whole sentence
     per action, so a translator never has to fit a noun into another's sentence."""

@@ -1,23 +1,38 @@
-"""Sign-in and password-reset throttling: counters and lock-outs in the shared cache.
+"""Password and password-reset throttling: counters and lock-outs in the shared cache.
 
-A `Limit` counts events about one subject (a username, a client address, an email)
-in fixed windows of `window` seconds; the event that brings the count to `count`
-locks the subject for `lockout` seconds. A locked subject is refused before any
-password is checked, whether or not the account exists, so a lock-out tells an
+Failures are counted where they come from (docs/security.md, "Password guessing"):
+
+- Anonymous sign-ins (the login form, the admin's, the API's token endpoint) per
+  username *and* address (`login_pair`): a stranger guessing from their address
+  slows down their own guesses, not the account's owner at theirs. Per address across
+  usernames (`login_address`), against one address trying many accounts. Per
+  username from everywhere (`login_username`), against a botnet: far more failures
+  (NIST SP 800-63B allows 100), lifted by the owner's sign-in or a password reset.
+- A signed-in user's password checks (Confirm with password, the password change,
+  the step before enrolling a face) per user (`session_user`), apart from the
+  anonymous counts: nobody without the session can stop its owner paying.
+
+A limit allows `count` failures in a window; each failure from then on locks the
+subject, for `lockout` seconds at first and twice as long each time after, up to
+`max_lockout` (progressive, NIST SP 800-63B 5.2.2). A locked subject is refused before
+any password is checked, whether or not the account exists, so a lock-out tells an
 attacker nothing about which usernames are real.
 
-A sign-in is counted before its password is checked (`login_attempt`), atomically
-in the cache: checks under way fill the count as failures do, so guesses sent all
-at once get no more checks than guesses sent one by one.
+Checks under way are not failures. Each takes a place in flight while it runs (a
+place lasts `INFLIGHT_SECONDS` at most): a subject has as many places as it has
+failures left before a lock (one once locks have begun), so guesses sent all at
+once get no more checks than guesses sent one by one; a check with no place is
+refused for a moment (`AttemptsInFlight`), which counts as nothing and locks nobody.
 
 Subjects are stored as keyed hashes, never as typed (no usernames or emails in
 Redis). If the cache is down nothing is counted and nobody is locked out: signing
 in matters more than throttling it, and the error is logged.
 
-Settings: `AUTH_THROTTLE = {"login_username": {"count": 5, ...}, ...}` overrides
-any field of the limits below; `AUTH_THROTTLE_PREFIX` namespaces the cache keys.
+Settings: `AUTH_THROTTLE = {"login_pair": {"count": 5, ...}, ...}` overrides any
+field of the limits below; `AUTH_THROTTLE_PREFIX` namespaces the cache keys.
 """
 
+import contextlib
 import dataclasses
 import ipaddress
 import logging
@@ -32,7 +47,7 @@ from django.utils.crypto import salted_hmac
 from core import throttle as window
 from core.throttle import window_key
 
-from .exceptions import TooManyAttempts
+from .exceptions import AttemptsInFlight, TooManyAttempts
 
 logger = logging.getLogger(__name__)
 
@@ -42,22 +57,48 @@ MINUTE = 60
 @dataclasses.dataclass(frozen=True)
 class Limit:
     name: str
-    count: int  # events allowed in one window; the last of them starts a lock-out
+    count: int  # failures allowed in one window before the first lock
     window: int  # seconds
-    lockout: int  # seconds
+    lockout: int  # seconds of the first lock
+    # Each lock after the first twice as long as the one before, up to this; None:
+    # every lock is `lockout` long.
+    max_lockout: int | None = None
+
+    def lockout_after(self, failures: int) -> int:
+        """Seconds of the lock that the `failures`-th failure starts (0: none)."""
+        if failures < self.count:
+            return 0
+        if self.max_lockout is None:
+            return self.lockout
+        doublings = min(failures - self.count, 16)
+        return min(self.lockout * 2**doublings, self.max_lockout)
 
 
+HOUR = 60 * MINUTE
+# 4 wrong passwords are free, then each one waits 1, 2, 4, 8, then 15 minutes:
+# about 100 guesses a day.
+PROGRESSIVE = {
+    "count": 5,
+    "window": 24 * HOUR,
+    "lockout": MINUTE,
+    "max_lockout": 15 * MINUTE,
+}
 LIMITS = {
-    # Guessing one account's password: 5 wrong passwords in 15 minutes lock that
-    # username for 15 minutes, from every address (a botnet gains nothing).
-    "login_username": Limit(
-        "login-user", count=5, window=15 * MINUTE, lockout=15 * MINUTE
-    ),
+    # Guessing one account's password from one address.
+    "login_pair": Limit("login-pair", **PROGRESSIVE),
     # One address trying many usernames (credential stuffing). Only failures count:
     # a shop's many customers behind one NAT sign in successfully all day.
     "login_address": Limit(
         "login-addr", count=20, window=15 * MINUTE, lockout=15 * MINUTE
     ),
+    # One account guessed from everywhere (a botnet): 100 failures in a day lock
+    # anonymous sign-in to it for an hour, except from the addresses it signed in
+    # from before (`login_attempt`); the owner's sign-in there, or a password reset,
+    # lifts it. Signed-in checks ignore it.
+    "login_username": Limit("login-user", count=100, window=24 * HOUR, lockout=HOUR),
+    # A signed-in session guessing its user's password (a stolen session): as the
+    # pair above, counted per user, and never by anyone without a session.
+    "session_user": Limit("session-user", **PROGRESSIVE),
     # Reset emails: every request counts, per address and per target address.
     "reset_address": Limit(
         "reset-addr", count=10, window=60 * MINUTE, lockout=60 * MINUTE
@@ -66,6 +107,8 @@ LIMITS = {
         "reset-email", count=3, window=60 * MINUTE, lockout=60 * MINUTE
     ),
 }
+# How long a check's place in flight lasts if it never gives it back (a crash).
+INFLIGHT_SECONDS = 30
 
 
 def clock() -> float:
@@ -136,17 +179,23 @@ def _bucket(limit: Limit, subject: str) -> str:
     return window_key(_key(limit, subject, "n"), limit.window, clock())
 
 
-def _lock(limit: Limit, subject: str, count: int) -> int:
-    """Lock `subject` out under `limit`; return the seconds of the lock-out."""
-    cache.set(
-        _key(limit, subject, "lock"),
-        clock() + limit.lockout,
-        timeout=limit.lockout + 1,
-    )
+def _failures(limit: Limit, subject: str) -> int:
+    return int(cache.get(_bucket(limit, subject)) or 0)
+
+
+def _lock(limit: Limit, subject: str, seconds: int, failures: int) -> int:
+    """Lock `subject` out under `limit` for `seconds`; returns them."""
+    cache.set(_key(limit, subject, "lock"), clock() + seconds, timeout=seconds + 1)
     logger.warning(
-        "Throttle %s: locked for %s s after %s events", limit.name, limit.lockout, count
+        "Throttle %s: locked for %s s after %s failures", limit.name, seconds, failures
     )
-    return limit.lockout
+    return seconds
+
+
+def _unlock(limit: Limit, subject: str) -> None:
+    """Forget `subject`'s failures and any lock in force under `limit`."""
+    if subject:
+        cache.delete_many([_bucket(limit, subject), _key(limit, subject, "lock")])
 
 
 def record(limit: Limit, subject: str) -> int:
@@ -155,133 +204,136 @@ def record(limit: Limit, subject: str) -> int:
         return 0
     try:
         count = window.count(_bucket(limit, subject), limit.window)
-        return _lock(limit, subject, count) if count >= limit.count else 0
+        seconds = limit.lockout_after(count)
+        return _lock(limit, subject, seconds, count) if seconds else 0
     except Exception:  # noqa: BLE001 - the cache is down: do not lock anyone out
         logger.warning("Throttle %s: cache unavailable", limit.name, exc_info=True)
         return 0
 
 
-@dataclasses.dataclass(frozen=True)
-class _Counted:
-    """One attempt's share of a counter."""
+@dataclasses.dataclass
+class _Counter:
+    """One subject a password check is counted against."""
 
     limit: Limit
     subject: str
-    bucket: str
-    count: int  # the counter's value once this attempt was added
-    forget_on_success: bool  # else a success gives back only its own share
+    forget_on_success: bool  # a right password forgets its failures
+    locks: bool = True  # its lock refuses the check (else it only counts)
+    place: str | None = None  # the key of the place in flight it holds
 
 
-class LoginAttempt:
-    """One password check, counted before it runs: see `login_attempt`."""
+class PasswordAttempt:
+    """One password check, holding a place in flight while it runs; see
+    `login_attempt`."""
 
-    def __init__(self, *, username: str | None, address: str):
-        self._subjects = [
-            (limit_get("login_username"), username or "", True),
-            (limit_get("login_address"), address or "", False),
-        ]
-        self._counted: list[_Counted] = []
+    def __init__(self, counters: list[_Counter], *, known_key: str | None = None):
+        self._counters = [c for c in counters if c.subject]
+        self._known_key = known_key  # set on success: see `login_attempt`
         self._settled = False
 
-    def __enter__(self) -> "LoginAttempt":
-        wait = max(locked_for(limit, subject) for limit, subject, _ in self._subjects)
+    def __enter__(self) -> "PasswordAttempt":
+        wait = max(
+            (locked_for(c.limit, c.subject) for c in self._counters if c.locks),
+            default=0,
+        )
         if wait:
             raise TooManyAttempts(retry_after=wait)
-        for limit, subject, forget_on_success in self._subjects:
-            if not subject:
-                continue
-            bucket = _bucket(limit, subject)
+        for counter in self._counters:
+            place = _key(counter.limit, counter.subject, "inflight")
             try:
-                count = window.count(bucket, limit.window)
+                places = max(
+                    1, counter.limit.count - _failures(counter.limit, counter.subject)
+                )
+                taken = window.count(place, INFLIGHT_SECONDS)
             except Exception:  # noqa: BLE001 - the cache is down: let them try
                 logger.warning(
-                    "Throttle %s: cache unavailable", limit.name, exc_info=True
+                    "Throttle %s: cache unavailable", counter.limit.name, exc_info=True
                 )
                 continue
-            self._counted.append(
-                _Counted(limit, subject, bucket, count, forget_on_success)
-            )
-        # Failures and checks under way fill the count: this one is one too many.
-        over = [c for c in self._counted if c.count > c.limit.count]
-        if over:
-            _give_back(self._counted)
-            raise TooManyAttempts(retry_after=_lock_all(over))
+            counter.place = place
+            if taken > places:
+                self._leave()
+                raise AttemptsInFlight()
         return self
 
     def fail(self) -> None:
-        """Keep the counts (a wrong password); raise TooManyAttempts if that
-        reaches a limit, starting its lock-out."""
+        """Count a wrong password; raise TooManyAttempts if that starts a lock."""
         self._settled = True
-        wait = _lock_all([c for c in self._counted if c.count >= c.limit.count])
+        self._leave()
+        wait = 0
+        for c in self._counters:
+            try:
+                failures = window.count(_bucket(c.limit, c.subject), c.limit.window)
+                if seconds := c.limit.lockout_after(failures):
+                    wait = max(wait, _lock(c.limit, c.subject, seconds, failures))
+            except Exception:  # noqa: BLE001 - the cache is down: lock nobody out
+                logger.warning(
+                    "Throttle %s: cache unavailable", c.limit.name, exc_info=True
+                )
         if wait:
             raise TooManyAttempts(retry_after=wait)
 
     def succeed(self) -> None:
-        """Forget the username's failures (its owner knew the password) and give
-        back the address's share: the address limit counts failures only.
-
-        The address keeps its earlier failures, so one valid account cannot launder
-        those of a stuffing run.
-        """
+        """A right password: forget the failures of the subjects it vouches for
+        (the address keeps its own: one valid account cannot launder a stuffing
+        run's)."""
         self._settled = True
-        _forget([c for c in self._counted if c.forget_on_success])
-        _give_back([c for c in self._counted if not c.forget_on_success])
+        self._leave()
+        for c in self._counters:
+            if c.forget_on_success:
+                _quietly(_unlock, c.limit, c.subject)
+        if self._known_key:
+            _quietly(cache.set, self._known_key, 1, KNOWN_SECONDS)
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         if not self._settled:  # no password was checked, or the check broke
-            _give_back(self._counted)
+            self._leave()
+
+    def _leave(self) -> None:
+        """Give back the places in flight."""
+        for c in self._counters:
+            if c.place is not None:
+                _quietly(_give_back, c.place)
+                c.place = None
 
 
-def _lock_all(counted: list[_Counted]) -> int:
-    """Lock out each subject of `counted`; the longest wait, 0 without a cache."""
-    wait = 0
-    for c in counted:
-        try:
-            wait = max(wait, _lock(c.limit, c.subject, c.count))
-        except Exception:  # noqa: BLE001 - the cache is down: do not lock anyone out
-            logger.warning(
-                "Throttle %s: cache unavailable", c.limit.name, exc_info=True
-            )
-    return wait
+def _give_back(key: str) -> None:
+    with contextlib.suppress(ValueError):  # expired meanwhile: nothing to give back
+        cache.decr(key)
 
 
-def _give_back(counted: list[_Counted]) -> None:
-    """Take one attempt's share back out of each counter."""
-    for c in counted:
-        try:
-            cache.decr(c.bucket)
-            # Had the bucket just been forgotten, decr made it anew without expiry.
-            cache.touch(c.bucket, c.limit.window + 1)
-        except ValueError:  # forgotten or expired: nothing to give back
-            pass
-        except Exception:  # noqa: BLE001 - the cache is down
-            logger.warning(
-                "Throttle %s: cache unavailable", c.limit.name, exc_info=True
-            )
-
-
-def _forget(counted: list[_Counted]) -> None:
-    """Drop the whole count of each counter (not a lock-out)."""
-    for c in counted:
-        try:
-            cache.delete(c.bucket)
-        except Exception:  # noqa: BLE001 - nothing to forget without a cache
-            logger.warning(
-                "Throttle %s: cache unavailable", c.limit.name, exc_info=True
-            )
+def _quietly(action, *args) -> None:
+    """Do a cache write that may fail without stopping anyone (it is logged)."""
+    try:
+        action(*args)
+    except Exception:  # noqa: BLE001 - the cache is down
+        logger.warning("Throttle: cache unavailable", exc_info=True)
 
 
 # --- the policies the views apply ----------------------------------------------------
 
+# How long an address stays known for a username once it signed in from there.
+KNOWN_SECONDS = 30 * 24 * HOUR
 
-def login_attempt(*, username: str | None, address: str) -> LoginAttempt:
-    """Count a sign-in attempt before its password is checked, as a context manager.
 
-    Entering counts the attempt against the username and the address ("" for none)
-    and raises TooManyAttempts if either is locked, or already has as many checks
-    under way or failed as its limit allows (that starts its lock-out): parallel
-    guesses get no more checks than sequential ones. Inside, call `fail()` after a
-    wrong password (it raises TooManyAttempts if this failure starts a lock-out) or
+def _pair(username: str | None, address: str) -> str:
+    return f"{username}\n{address}" if username else ""
+
+
+def _known_key(username: str, address: str) -> str:
+    """Set once `username` signed in from `address`: the username-wide lock then
+    spares that address (its owner's, most likely)."""
+    return _key(limit_get("login_pair"), _pair(username, address), "known")
+
+
+def login_attempt(*, username: str | None, address: str) -> PasswordAttempt:
+    """Count an anonymous sign-in's password check, as a context manager.
+
+    Entering refuses the check (TooManyAttempts) while the username is locked at
+    this address, or the address is, or the username is everywhere (unless the
+    username signed in from this address before), or (AttemptsInFlight) while as
+    many checks run as failures are left. Inside, call `fail()` after a wrong
+    password (it raises TooManyAttempts if this failure starts a lock) or
     `succeed()` after a right one; an attempt left without either, because no
     password was checked or an error broke out, is not counted.
 
@@ -291,16 +343,29 @@ def login_attempt(*, username: str | None, address: str) -> LoginAttempt:
                 raise WrongPassword
             attempt.succeed()
     """
-    return LoginAttempt(username=username, address=address)
+    known_key = _known_key(username, address) if username else None
+    try:
+        known = bool(known_key) and bool(cache.get(known_key))
+    except Exception:  # noqa: BLE001 - the cache is down
+        known = False
+    return PasswordAttempt(
+        [
+            _Counter(limit_get("login_pair"), _pair(username, address), True),
+            _Counter(limit_get("login_address"), address or "", False),
+            _Counter(limit_get("login_username"), username or "", True, not known),
+        ],
+        known_key=known_key,
+    )
 
 
 def password_check(*, user, password: str) -> bool:
-    """Whether `password` is the signed-in `user`'s own, checked on the username's
-    sign-in count (no address: the session already says who asks), so that a stolen
-    session cannot guess the password here instead of at the login form. An empty
-    password is not checked and does not count. Raises TooManyAttempts if the
-    username is locked, or if this wrong password locks it."""
-    with login_attempt(username=user.get_username(), address="") as attempt:
+    """Whether `password` is the signed-in `user`'s own, counted per user apart from
+    anonymous sign-ins (a stranger's failures never stop the owner; a stolen
+    session's are slowed as a stranger's are). An empty password is not checked and
+    does not count. Raises TooManyAttempts if the user's checks are locked, or if
+    this wrong password locks them, and AttemptsInFlight as `login_attempt` does."""
+    counter = _Counter(limit_get("session_user"), str(user.pk), True)
+    with PasswordAttempt([counter]) as attempt:
         if not password:
             return False
         if user.check_password(password):
@@ -311,15 +376,28 @@ def password_check(*, user, password: str) -> bool:
 
 
 def password_tries_left(*, user) -> int:
-    """How many wrong passwords the signed-in `user` may still enter, at sign-in or
-    at a confirmation, before the username is locked out."""
-    limit = limit_get("login_username")
+    """How many wrong passwords the signed-in `user` may still enter before their
+    password checks have to wait."""
+    limit = limit_get("session_user")
     try:
-        failed = cache.get(_bucket(limit, user.get_username())) or 0
+        failed = _failures(limit, str(user.pk))
     except Exception:  # noqa: BLE001 - the cache is down: nobody is locked out
         logger.warning("Throttle %s: cache unavailable", limit.name, exc_info=True)
         return limit.count
-    return max(0, limit.count - int(failed))
+    return max(0, limit.count - failed)
+
+
+def password_reset_done(*, user, address: str) -> None:
+    """A password reset proved the user owns the account's email: lift the locks of
+    their username everywhere and at this address, and of their signed-in checks."""
+    username = user.get_username()
+    for name, subject in (
+        ("login_username", username),
+        ("login_pair", _pair(username, address)),
+        ("session_user", str(user.pk)),
+    ):
+        _quietly(_unlock, limit_get(name), subject)
+    logger.info("User #%s: password reset, password locks lifted", user.pk)
 
 
 def password_reset_check(*, email: str, address: str) -> None:

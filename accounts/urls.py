@@ -9,6 +9,11 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
+        "reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
         "password_change/",
         views.PasswordChangeView.as_view(),
         name="password_change",

@@ -72,3 +72,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change, with the old password throttled like a login."""
 
     form_class = ThrottledPasswordChangeForm
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset confirmation; a new password set through the emailed link
+    lifts the account's password locks (accounts/throttle.py)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        throttle.password_reset_done(
+            user=form.user, address=throttle.client_address(self.request)
+        )
+        return response

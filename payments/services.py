@@ -276,8 +276,8 @@ def payment_confirm_with_password(*, payment, user, password) -> Payment:
         raise PaymentNotOpen(_("This payment is not yours to confirm."))
     if not payment.is_open:
         raise PaymentNotOpen(str(PAYMENT_IS[payment.status]))
-    # The account's password is guessed here as at the login form: one count for both,
-    # so a stolen session cannot try passwords at checkout instead.
+    # Counted as the user's signed-in checks (accounts/throttle.py): a stolen session
+    # guessing here is slowed, and no stranger at the login form can block it.
     try:
         right = throttle.password_check(user=user, password=password or "")
     except TooManyAttempts as exc:
@@ -291,16 +291,15 @@ def payment_confirm_with_password(*, payment, user, password) -> Payment:
             "Order #%s: wrong password at confirmation", payment.order.number
         )
         left = throttle.password_tries_left(user=user)
-        minutes = throttle.limit_get("login_username").lockout // 60
         raise WrongPassword(
             ngettext(
                 "That password is not right. Nothing was charged. %(left)d try left "
-                "before your account is locked for %(minutes)d minutes.",
+                "before you have to wait to try again.",
                 "That password is not right. Nothing was charged. %(left)d tries left "
-                "before your account is locked for %(minutes)d minutes.",
+                "before you have to wait to try again.",
                 left,
             )
-            % {"left": left, "minutes": minutes}
+            % {"left": left}
         )
     return payment_approve(
         payment=payment,

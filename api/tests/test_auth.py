@@ -172,17 +172,17 @@ def _token(client, username, password, **extra):
     )
 
 
-def _locked(response):
+def _locked(response, seconds=60):
     assert response.status_code == 429
     assert response.json() == {
-        "detail": "Too many sign-in attempts. Expected available in 900 seconds.",
+        "detail": f"Too many sign-in attempts. Expected available in {seconds} seconds.",
         "code": "throttled",
     }
-    assert response["Retry-After"] == "900"
+    assert response["Retry-After"] == str(seconds)
     return True
 
 
-def test_five_wrong_passwords_lock_the_username_out_of_the_token_endpoint(
+def test_five_wrong_passwords_make_the_username_wait_at_the_token_endpoint(
     api, shopper, clock
 ):
     misses = [_token(api(), "ada", "wrong") for _ in range(5)]
@@ -198,9 +198,9 @@ def test_five_wrong_passwords_lock_the_username_out_of_the_token_endpoint(
     [
         (
             "fr",
-            "Trop de tentatives de connexion. Disponible à nouveau dans 900 secondes.",
+            "Trop de tentatives de connexion. Disponible à nouveau dans 60 secondes.",
         ),
-        ("zh-hans", "登录尝试次数过多。 预计 900 秒后可用。"),
+        ("zh-hans", "登录尝试次数过多。 预计 60 秒后可用。"),
     ],
 )
 def test_the_lock_out_is_told_in_the_callers_language(
@@ -213,7 +213,7 @@ def test_the_lock_out_is_told_in_the_callers_language(
 
     assert response.status_code == 429
     assert response.json() == {"detail": detail, "code": "throttled"}
-    assert response["Retry-After"] == "900"
+    assert response["Retry-After"] == "60"
 
 
 def test_a_locked_username_that_does_not_exist_looks_the_same(api, shopper, clock):
@@ -233,10 +233,10 @@ def test_a_locked_username_leaves_other_users_alone(api, shopper, other_shopper,
     assert response.json()["token"] == Token.objects.get(user=other_shopper).key
 
 
-def test_the_token_endpoint_lock_ends_after_fifteen_minutes(api, shopper, clock):
+def test_the_token_endpoint_wait_ends_after_a_minute(api, shopper, clock):
     for _ in range(5):
         _token(api(), "ada", "wrong")
-    clock[0] += 15 * 60 - 1
+    clock[0] += 60 - 1
     assert _token(api(), "ada", PASSWORD).status_code == 429
 
     clock[0] += 1
@@ -263,8 +263,8 @@ def test_an_address_trying_many_usernames_is_locked_out_of_the_token_endpoint(
     misses = [_token(api(), f"user{n}", "wrong", **stuffing) for n in range(20)]
 
     assert [r.status_code for r in misses[:19]] == [400] * 19
-    assert _locked(misses[19])
-    assert _locked(_token(api(), "ada", PASSWORD, **stuffing))
+    assert _locked(misses[19], 900)
+    assert _locked(_token(api(), "ada", PASSWORD, **stuffing), 900)
     assert _token(api(), "ada", PASSWORD).status_code == 200
 
 

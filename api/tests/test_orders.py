@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from api.errors import exception_handler
@@ -555,7 +556,7 @@ def test_a_wrong_password_charges_nothing(ada, funded_shopper, order):
     assert response.status_code == 400
     assert response.json() == {
         "detail": "That password is not right. Nothing was charged. "
-        "4 tries left before your account is locked for 15 minutes.",
+        "4 tries left before you have to wait to try again.",
         "code": "wrong_password",
     }
     assert Payment.objects.get().status == Payment.Status.AWAITING_CONFIRMATION
@@ -615,3 +616,24 @@ def test_confirming_needs_a_password(ada, order):
 
     assert response.status_code == 400
     assert response.json()["fields"] == {"password": ["This field is required."]}
+
+
+def test_after_eight_anonymous_wrong_passwords_the_shopper_still_pays(
+    ada, api, funded_shopper, order, password
+):
+    # A stranger, without any session, at the token endpoint and the login form.
+    stranger = api()
+    for _ in range(4):
+        stranger.post(
+            "/api/auth/token/", {"username": "ada", "password": "x"}, format="json"
+        )
+        Client().post("/accounts/login/", {"username": "ada", "password": "x"})
+
+    response = ada.post(
+        f"/api/orders/{order.number}/confirm-password/",
+        {"password": password},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert Payment.objects.get().status == Payment.Status.APPROVED

@@ -81,14 +81,15 @@ def test_the_metrics_count_checks_payments_and_the_verdict_latency(
 
 
 def test_a_lock_out_shows_in_the_metrics(client):
-    with pytest.raises(TooManyAttempts):  # the fifth failure locks "ada" out
+    # The fifth failure makes "ada" wait at this address.
+    with pytest.raises(TooManyAttempts):
         for _ in range(5):
             with throttle.login_attempt(username="ada", address="203.0.113.9") as tried:
                 tried.fail()
 
     samples = _samples(client.get("/metrics"))
 
-    assert samples[("smilepay_throttle_locks", (("limit", "login-user"),))] == 1
+    assert samples[("smilepay_throttle_locks", (("limit", "login-pair"),))] == 1
 
 
 def test_metrics_are_off_unless_the_settings_say_so(client, settings):

@@ -12,10 +12,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts import throttle
 from faceauth.models import VerificationAttempt
 from faceauth.tests.factories import attempt_make
 from payments import services
-from payments.exceptions import FaceLimitExceeded, PaymentNotOpen
+from payments.exceptions import FaceLimitExceeded, PasswordLocked, PaymentNotOpen
 from payments.models import Payment, Transfer, Wallet
 from payments.selectors import face_paid_total_on
 from payments.services import (
@@ -23,6 +24,7 @@ from payments.services import (
     payment_approve,
     payment_cancel,
     payment_confirm_with_face,
+    payment_confirm_with_password,
     payment_expire,
     wallet_for_user,
     wallet_topup,
@@ -523,3 +525,38 @@ def test_a_face_approval_waits_for_one_holding_the_wallet_then_counts_it(
     assert second.payment.status == Payment.Status.AWAITING_CONFIRMATION
     assert balance_of(wallet_for_user(user=funded_shopper)) == D("949.00")
     check_invariants(initial_stock={jug.pk: 10})
+
+
+def test_ten_confirmations_with_the_right_password_at_once_pay_once_and_lock_nothing(
+    funded_shopper, product, password, monkeypatch
+):
+    order = order_place(user=funded_shopper, items={product: 2})
+    real_check = funded_shopper.check_password
+
+    def check_password(raw_password):  # as slow as a real hash
+        time.sleep(0.2)
+        return real_check(raw_password)
+
+    monkeypatch.setattr(funded_shopper, "check_password", check_password)
+    payment = order.payment
+
+    outcomes = run_together(
+        [
+            lambda: payment_confirm_with_password(
+                payment=Payment.objects.get(pk=payment.pk),
+                user=funded_shopper,
+                password=password,
+            )
+        ]
+        * 10
+    )
+
+    assert _unexpected(outcomes, PaymentNotOpen, PasswordLocked) == []
+    assert sum(o.ok for o in outcomes) == 1
+    for outcome in outcomes:
+        if isinstance(outcome.error, PasswordLocked):  # never a lock, only a moment
+            assert str(outcome.error).startswith("Another password check is under way")
+    assert Transfer.objects.filter(kind=Transfer.Kind.PAYMENT).count() == 1
+    assert throttle.password_tries_left(user=funded_shopper) == 5
+    limit = throttle.limit_get("session_user")
+    assert throttle.locked_for(limit, str(funded_shopper.pk)) == 0

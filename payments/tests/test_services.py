@@ -578,19 +578,40 @@ def test_five_wrong_passwords_lock_confirmation_even_with_the_right_one(
     assert state() == before
 
 
-def test_wrong_passwords_at_checkout_and_at_login_share_one_count(
+def test_wrong_passwords_at_the_login_form_do_not_count_at_checkout(
     client, payment, funded_shopper, password
 ):
-    for _ in range(3):
+    # Whoever guesses at the login form, signed out, cannot stop the shopper paying.
+    for _ in range(8):
         client.post(
             "/accounts/login/",
             {"username": funded_shopper.username, "password": "guess"},
         )
-    for _ in range(2):
-        with pytest.raises((WrongPassword, PasswordLocked)):
+    with pytest.raises(WrongPassword, match="4 tries left"):
+        payment_confirm_with_password(
+            payment=payment, user=funded_shopper, password="guess"
+        )
+
+    paid = payment_confirm_with_password(
+        payment=payment, user=funded_shopper, password=password
+    )
+
+    assert paid.status == Payment.Status.APPROVED
+
+
+def test_wrong_passwords_at_checkout_make_the_shopper_wait(
+    payment, funded_shopper, password
+):
+    for _ in range(4):
+        with pytest.raises(WrongPassword):
             payment_confirm_with_password(
                 payment=payment, user=funded_shopper, password="guess"
             )
+    with pytest.raises(PasswordLocked) as locked:
+        payment_confirm_with_password(
+            payment=payment, user=funded_shopper, password="guess"
+        )
+    assert locked.value.retry_after == 60
 
     with pytest.raises(PasswordLocked):
         payment_confirm_with_password(
