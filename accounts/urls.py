@@ -5,6 +5,15 @@ from . import views
 # Ahead of django.contrib.auth.urls (config/urls.py): these replace its views of the
 # same names, and it provides the rest.
 urlpatterns = [
+    path("", views.AccountView.as_view(), name="account"),
+    path(
+        "tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"
+    ),
+    path(
+        "sign-out-everywhere/",
+        views.SignOutEverywhereView.as_view(),
+        name="sign_out_everywhere",
+    ),
     path("signup/", views.SignUpView.as_view(), name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),

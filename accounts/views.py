@@ -1,15 +1,19 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.forms.forms import NON_FIELD_ERRORS
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.generic import FormView
+from django.views import View
+from django.views.generic import FormView, TemplateView
 
-from . import throttle
+from . import throttle, tokens
 from .exceptions import TooManyAttempts
 from .forms import LoginForm, SignUpForm, ThrottledPasswordChangeForm
 from .mixins import NextUrlMixin
+from .selectors import tokens_of
 
 
 def _too_many(response, retry_after: int):
@@ -84,3 +88,41 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             user=form.user, address=throttle.client_address(self.request)
         )
         return response
+
+
+class AccountView(LoginRequiredMixin, TemplateView):
+    """The account page: the password, the API tokens, signing out everywhere."""
+
+    template_name = "accounts/account.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            tokens=tokens_of(self.request.user),
+            token_days=settings.API_TOKEN_DAYS,
+            **kwargs,
+        )
+
+
+class TokenRevokeView(LoginRequiredMixin, View):
+    """Revoke one of one's own API tokens."""
+
+    def post(self, request, pk):
+        if tokens.token_revoke(user=request.user, token_id=pk):
+            messages.success(request, _("The token was revoked."))
+        else:  # another user's, or already ended: the same words either way
+            messages.info(request, _("That token had already ended."))
+        return redirect("account")
+
+
+class SignOutEverywhereView(LoginRequiredMixin, View):
+    """End every other session of the user and revoke all their API tokens."""
+
+    def post(self, request):
+        tokens.sign_out_everywhere(
+            user=request.user, keep_session_key=request.session.session_key
+        )
+        messages.success(
+            request,
+            _("You were signed out everywhere else, and your API tokens revoked."),
+        )
+        return redirect("account")

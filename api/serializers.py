@@ -67,7 +67,12 @@ class TokenCreateSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(
-        source="key", help_text="Send as `Authorization: Token <token>`."
+        source="key",
+        help_text="Send as `Authorization: Token <token>`. Shown this once only.",
+    )
+    expires_at = serializers.DateTimeField(
+        help_text="The token ends then (`API_TOKEN_DAYS` after it was made, 30 by "
+        "default), or sooner: revoked, a new password, or sign out everywhere."
     )
 
 

@@ -1,12 +1,17 @@
 """Signing up, logging in and out, and changing or resetting a password."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import ApiToken
+from accounts.tokens import token_authenticate, token_issue
 from payments.models import Wallet
 from shop.models import CartItem, Product
 from shop.tests.factories import PASSWORD, ProductFactory
@@ -470,3 +475,76 @@ def test_the_password_reset_mail_speaks_the_shoppers_language(
 
     assert len(mail.outbox) == 1
     assert words in mail.outbox[0].body
+
+
+# The account page: API tokens and signing out everywhere -------------------------
+
+
+def test_the_account_page_lists_only_the_users_live_tokens(
+    client, shopper, other_shopper, password
+):
+    live, _ = token_issue(user=shopper, name="my-script")
+    revoked, _ = token_issue(user=shopper, name="revoked")
+    ApiToken.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+    expired, _ = token_issue(user=shopper, name="expired")
+    ApiToken.objects.filter(pk=expired.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    theirs, _ = token_issue(user=other_shopper, name="theirs")
+    client.force_login(shopper)
+
+    page = client.get("/accounts/").content.decode()
+
+    assert page.count('data-testid="api-token"') == 1
+    assert f"{live.prefix}…" in page and "my-script" in page
+    for hidden in (revoked, expired, theirs):
+        assert f"{hidden.prefix}…" not in page
+
+
+def test_revoking_a_token_on_the_account_page_ends_it_and_only_ones_own(
+    client, shopper, other_shopper
+):
+    mine, my_key = token_issue(user=shopper)
+    theirs, their_key = token_issue(user=other_shopper)
+    client.force_login(shopper)
+
+    response = client.post(f"/accounts/tokens/{theirs.pk}/revoke/", follow=True)
+    assert "That token had already ended." in messages_of(response)
+    assert token_authenticate(their_key) is not None
+
+    response = client.post(f"/accounts/tokens/{mine.pk}/revoke/", follow=True)
+    assert "The token was revoked." in messages_of(response)
+    assert token_authenticate(my_key) is None
+    assert client.get(f"/accounts/tokens/{mine.pk}/revoke/").status_code == 405
+
+
+def test_sign_out_everywhere_ends_the_other_sessions_and_every_token(
+    client, shopper, other_shopper
+):
+    _, key = token_issue(user=shopper)
+    _, their_key = token_issue(user=other_shopper)
+    elsewhere, theirs = Client(), Client()
+    elsewhere.force_login(shopper)
+    theirs.force_login(other_shopper)
+    client.force_login(shopper)
+
+    response = client.post("/accounts/sign-out-everywhere/", follow=True)
+
+    assert "You were signed out everywhere else" in messages_of(response)[0]
+    assert client.get("/accounts/").status_code == 200  # this browser stays
+    assert elsewhere.get("/accounts/").status_code == 302  # to the login page
+    assert theirs.get("/accounts/").status_code == 200
+    assert token_authenticate(key) is None
+    assert token_authenticate(their_key) is not None
+
+
+def test_the_account_pages_need_a_signed_in_user(client, shopper):
+    token, _ = token_issue(user=shopper)
+    for method, url in [
+        ("get", "/accounts/"),
+        ("post", f"/accounts/tokens/{token.pk}/revoke/"),
+        ("post", "/accounts/sign-out-everywhere/"),
+    ]:
+        response = getattr(client, method)(url)
+        assert response.status_code == 302
+        assert response.url.startswith("/accounts/login/")

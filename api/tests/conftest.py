@@ -4,9 +4,9 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.tokens import token_issue
 from payments.services import payment_confirm_with_password
 from payments.tests.factories import cart_fill, order_place
 from shop.tests.factories import (
@@ -37,8 +37,8 @@ def client_for(user=None, *, session=False, csrf=False) -> APIClient:
     if session:
         client.force_login(user)
     else:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, key = token_issue(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

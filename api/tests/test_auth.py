@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 import pytest
-from rest_framework.authtoken.models import Token
+from django.core import mail
+from django.utils import timezone
 
 from accounts import throttle
+from accounts.models import ApiToken
 from shop.tests.factories import PASSWORD
 
 from .conftest import client_for
@@ -15,19 +19,76 @@ def clock(monkeypatch):
     return now
 
 
-def test_a_username_and_password_give_a_token(api, shopper):
-    response = api().post(
-        "/api/auth/token/", {"username": "ada", "password": PASSWORD}, format="json"
+def _token(client, username, password, **extra):
+    return client.post(
+        "/api/auth/token/",
+        {"username": username, "password": password},
+        format="json",
+        **extra,
     )
 
+
+def _signed_in_with(key):
+    client = client_for()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def test_a_username_and_password_give_a_token_that_expires(api, shopper, settings):
+    response = _token(api(), "ada", PASSWORD, HTTP_USER_AGENT="my-script/1.0")
+
     assert response.status_code == 200
-    token = response.json()["token"]
-    assert token == Token.objects.get(user=shopper).key
-    # Asking again gives the same token.
-    again = api().post(
-        "/api/auth/token/", {"username": "ada", "password": PASSWORD}, format="json"
+    body = response.json()
+    (token,) = ApiToken.objects.filter(user=shopper)
+    assert body["token"].startswith(token.prefix)
+    assert token.name == "my-script/1.0"
+    days = (token.expires_at - token.created_at).total_seconds() / 86400
+    assert round(days) == settings.API_TOKEN_DAYS == 30
+    assert body["expires_at"].startswith(token.expires_at.date().isoformat())
+    # Only the key's digest is stored.
+    assert body["token"] not in {token.digest, token.prefix}
+    # Asking again gives another token; both work.
+    again = _token(api(), "ada", PASSWORD).json()["token"]
+    assert again != body["token"]
+    for key in (body["token"], again):
+        assert _signed_in_with(key).get("/api/cart/").status_code == 200
+
+
+def test_an_expired_token_answers_401(api, shopper):
+    key = _token(api(), "ada", PASSWORD).json()["token"]
+    ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = _signed_in_with(key).get("/api/cart/")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_an_old_token_answers_401_after_a_password_change(client, api, shopper):
+    key = _token(api(), "ada", PASSWORD).json()["token"]
+    client.force_login(shopper)
+    new = "Another-long-Passphrase-7"
+    client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
     )
-    assert again.json() == {"token": token}
+
+    assert _signed_in_with(key).get("/api/cart/").status_code == 401
+    fresh = _token(api(), "ada", new).json()["token"]
+    assert _signed_in_with(fresh).get("/api/cart/").status_code == 200
+
+
+def test_an_old_token_answers_401_after_a_password_reset(client, api, shopper):
+    key = _token(api(), "ada", PASSWORD).json()["token"]
+    client.post("/accounts/password_reset/", {"email": shopper.email})
+    link = mail.outbox[0].body.split("/accounts/reset/", 1)[1].split()[0]
+    form = client.get(f"/accounts/reset/{link}", follow=True)
+    new = "Another-long-Passphrase-7"
+    client.post(
+        form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
+    )
+
+    assert _signed_in_with(key).get("/api/cart/").status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -48,7 +109,7 @@ def test_wrong_credentials_give_no_token(api, shopper, credentials):
             "non_field_errors": ["Unable to sign in with that username and password."]
         },
     }
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_an_inactive_user_gets_no_token(api, shopper):
@@ -63,20 +124,13 @@ def test_an_inactive_user_gets_no_token(api, shopper):
 
 
 def test_the_token_signs_requests_in(api, funded_shopper):
-    key = (
-        api()
-        .post(
-            "/api/auth/token/", {"username": "ada", "password": PASSWORD}, format="json"
-        )
-        .json()["token"]
-    )
-    client = client_for()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    key = _token(api(), "ada", PASSWORD).json()["token"]
 
-    assert client.get("/api/wallet/").json()["balance"] == "1000.00"
+    assert _signed_in_with(key).get("/api/wallet/").json()["balance"] == "1000.00"
 
 
-def test_a_revoked_token_no_longer_works(api, shopper):
+def test_a_revoked_token_no_longer_works_and_the_others_still_do(api, shopper):
+    other = _token(api(), "ada", PASSWORD).json()["token"]
     client = api(shopper)
 
     assert client.delete("/api/auth/token/").status_code == 204
@@ -84,10 +138,10 @@ def test_a_revoked_token_no_longer_works(api, shopper):
     response = client.get("/api/wallet/")
     assert response.status_code == 401
     assert response.json() == {
-        "detail": "Invalid token.",
+        "detail": "Invalid token: it was revoked, has expired, or never existed.",
         "code": "authentication_failed",
     }
-    assert not Token.objects.exists()
+    assert _signed_in_with(other).get("/api/cart/").status_code == 200
 
 
 def test_an_unknown_token_is_refused_even_on_public_endpoints(api, product):
@@ -166,12 +220,6 @@ def test_token_callers_need_no_csrf_token(shopper, product):
 TOKEN_URL = "/api/auth/token/"
 
 
-def _token(client, username, password, **extra):
-    return client.post(
-        TOKEN_URL, {"username": username, "password": password}, format="json", **extra
-    )
-
-
 def _locked(response, seconds=60):
     assert response.status_code == 429
     assert response.json() == {
@@ -190,7 +238,7 @@ def test_five_wrong_passwords_make_the_username_wait_at_the_token_endpoint(
     assert [r.status_code for r in misses[:4]] == [400] * 4
     assert _locked(misses[4])
     assert _locked(_token(api(), "ada", PASSWORD))
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -230,7 +278,9 @@ def test_a_locked_username_leaves_other_users_alone(api, shopper, other_shopper,
     response = _token(api(), "bob", PASSWORD)
 
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=other_shopper).key
+    assert response.json()["token"].startswith(
+        ApiToken.objects.get(user=other_shopper).prefix
+    )
 
 
 def test_the_token_endpoint_wait_ends_after_a_minute(api, shopper, clock):

@@ -18,7 +18,6 @@ from django.db import close_old_connections
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -28,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.tokens import token_issue
 from payments.services import payment_confirm_with_password
 from payments.tests.factories import cart_fill, order_place
 from shop.tests.factories import PASSWORD
@@ -149,7 +149,7 @@ def shop_state(
 
 
 def _token_of(user):
-    return Token.objects.get_or_create(user=user)[0].key
+    return token_issue(user=user)[1]
 
 
 def _run(operation, *, mode, headers, path_parameters=None) -> list[int]:

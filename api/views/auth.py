@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from accounts import throttle
 from accounts.exceptions import TooManyAttempts
+from accounts.models import ApiToken
 
 from ..errors import CSRF_FAILED, INVALID, UNAUTHENTICATED, error
 from ..serializers import TokenCreateSerializer, TokenSerializer
@@ -19,10 +20,12 @@ THROTTLED = error(
 
 
 class TokenView(APIView):
-    """Trade a username and password for an API token; delete it to sign out.
+    """Trade a username and password for a new API token; delete it to sign out.
 
-    Throttled like the login form, and counted with it: an attempt is counted
-    before the password is checked, and a locked username or address is refused.
+    A token lives `API_TOKEN_DAYS` (30 by default) and ends sooner when revoked
+    here or on the account page, when the password changes, or on "sign out
+    everywhere". Sign-in is throttled as the login form's is: per username and
+    address, per address, and per username.
     """
 
     def get_permissions(self):
@@ -62,14 +65,20 @@ class TokenView(APIView):
             raise Throttled(
                 wait=refused.retry_after, detail=_("Too many sign-in attempts.")
             ) from None
-        token = token_for_user(user=serializer.validated_data["user"])
-        return Response(TokenSerializer(token).data)
+        token, key = token_for_user(
+            user=serializer.validated_data["user"],
+            name=request.headers.get("User-Agent", "API"),
+        )
+        return Response(
+            TokenSerializer({"key": key, "expires_at": token.expires_at}).data
+        )
 
     @extend_schema(
-        summary="Revoke your API token",
+        summary="Revoke this API token (signed in by session: all your tokens)",
         request=None,
         responses={204: None, 401: UNAUTHENTICATED, 403: CSRF_FAILED},
     )
     def delete(self, request):
-        token_revoke(user=request.user)
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        token_revoke(user=request.user, token=token)
         return Response(status=204)

@@ -27,7 +27,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
@@ -306,11 +305,14 @@ SHOP_PICTURE_MAX_PIXELS = env.int("SHOP_PICTURE_MAX_PIXELS", default=40_000_000)
 # How long an order's Idempotency-Key is answered from its record; a retry after
 # that places the cart again, which has no order left to place.
 API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+# How long an API token lives (accounts/tokens.py); a new password or "sign out
+# everywhere" ends it sooner.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
 REST_FRAMEWORK = {
     # Token first: an anonymous call then gets 401 with a WWW-Authenticate header.
     # Session authentication enforces CSRF on unsafe methods.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -7,8 +7,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import token_issue
 from api.models import IdempotencyRecord
 from faceauth.crypto import encrypt_encoding
 from faceauth.models import FaceConsent, FaceTemplate, VerificationAttempt
@@ -83,7 +83,7 @@ def marketplace(funded_shopper, product, password):
     # A cart with something in it, for the cart admin and its inline.
     CartItem.objects.create(cart=cart, product=product, quantity=1)
     # The REST API's token and the record of an Idempotency-Key.
-    Token.objects.create(user=funded_shopper)
+    token_issue(user=funded_shopper)
     IdempotencyRecord.objects.create(
         user=funded_shopper,
         key="3f1c2a9e-0d6b-4f0e",
