@@ -44,6 +44,12 @@ def _wait_text(action: str, minutes: int) -> str:
             "try again.",
             minutes,
         ) % {"minutes": minutes}
+    if action == "sign-up":
+        return ngettext(
+            "Too many sign-ups. Please wait %(minutes)d minute and try again.",
+            "Too many sign-ups. Please wait %(minutes)d minutes and try again.",
+            minutes,
+        ) % {"minutes": minutes}
     if minutes <= 1:
         return _("Too many sign-in attempts. Please wait a minute and try again.")
     return ngettext(

@@ -106,6 +106,13 @@ LIMITS = {
     "reset_email": Limit(
         "reset-email", count=3, window=60 * MINUTE, lockout=60 * MINUTE
     ),
+    # Sign-ups: each sends an e-mail, so the same limits as resets.
+    "signup_address": Limit(
+        "signup-addr", count=10, window=60 * MINUTE, lockout=60 * MINUTE
+    ),
+    "signup_email": Limit(
+        "signup-email", count=3, window=60 * MINUTE, lockout=60 * MINUTE
+    ),
 }
 # How long a check's place in flight lasts if it never gives it back (a crash).
 INFLIGHT_SECONDS = 30
@@ -402,9 +409,18 @@ def password_reset_done(*, user, address: str) -> None:
 
 def password_reset_check(*, email: str, address: str) -> None:
     """Count one reset request; raise TooManyAttempts if it must not be sent."""
-    by_address, by_email = limit_get("reset_address"), limit_get("reset_email")
+    _mail_request_check("reset", email=email, address=address, action="password reset")
+
+
+def signup_check(*, email: str, address: str) -> None:
+    """Count one sign-up; raise TooManyAttempts if its e-mail must not be sent."""
+    _mail_request_check("signup", email=email, address=address, action="sign-up")
+
+
+def _mail_request_check(kind: str, *, email: str, address: str, action: str) -> None:
+    by_address, by_email = limit_get(f"{kind}_address"), limit_get(f"{kind}_email")
     wait = max(locked_for(by_address, address), locked_for(by_email, email))
     if wait:
-        raise TooManyAttempts(retry_after=wait, action="password reset")
+        raise TooManyAttempts(retry_after=wait, action=action)
     record(by_address, address)
     record(by_email, email)

@@ -15,6 +15,12 @@ urlpatterns = [
         name="sign_out_everywhere",
     ),
     path("signup/", views.SignUpView.as_view(), name="signup"),
+    path("signup/done/", views.SignUpDoneView.as_view(), name="signup_done"),
+    path(
+        "signup/confirm/<uidb64>/<token>/",
+        views.SignUpConfirmView.as_view(),
+        name="signup_confirm",
+    ),
     path("login/", views.LoginView.as_view(), name="login"),
     path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(

@@ -4,7 +4,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.forms.forms import NON_FIELD_ERRORS
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -14,6 +14,7 @@ from .exceptions import TooManyAttempts
 from .forms import LoginForm, SignUpForm, ThrottledPasswordChangeForm
 from .mixins import NextUrlMixin
 from .selectors import tokens_of
+from .signup import signup_confirm, signup_request, signup_user
 
 
 def _too_many(response, retry_after: int):
@@ -33,13 +34,23 @@ class SignUpView(NextUrlMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        user = form.save()
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            self.request,
-            _("Welcome to SmilePay, %(username)s!") % {"username": user.username},
+        email = form.cleaned_data["email"]
+        try:
+            throttle.signup_check(
+                email=email, address=throttle.client_address(self.request)
+            )
+        except TooManyAttempts as refused:
+            form.add_error(None, str(refused))
+            return _too_many(self.form_invalid(form), refused.retry_after)
+        signup_request(
+            username=form.cleaned_data["username"],
+            email=email,
+            password=form.cleaned_data["password1"],
+            site_url=self.request.build_absolute_uri("/").rstrip("/"),
+            next_url=self.next_url() or "",
         )
-        return redirect(self.next_url() or "shop:home")
+        # The same answer whether or not the address has an account.
+        return redirect("signup_done")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=self.next_url() or "", **kwargs)
@@ -126,3 +137,33 @@ class SignOutEverywhereView(LoginRequiredMixin, View):
             _("You were signed out everywhere else, and your API tokens revoked."),
         )
         return redirect("account")
+
+
+class SignUpDoneView(TemplateView):
+    template_name = "registration/signup_done.html"
+
+
+class SignUpConfirmView(NextUrlMixin, View):
+    """The link of the sign-up e-mail: a button to confirm (a mail scanner's visit
+    does nothing), then the account opens and its owner is signed in."""
+
+    template_name = "registration/signup_confirm.html"
+
+    def get(self, request, uidb64, token):
+        user = signup_user(uidb64, token)
+        return render(
+            request,
+            self.template_name,
+            {"valid": user is not None, "next": self.next_url() or ""},
+        )
+
+    def post(self, request, uidb64, token):
+        user = signup_user(uidb64, token)
+        if user is None or not signup_confirm(user=user):
+            return render(request, self.template_name, {"valid": False}, status=400)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            _("Welcome to SmilePay, %(username)s!") % {"username": user.username},
+        )
+        return redirect(self.next_url() or "shop:home")

@@ -69,24 +69,57 @@ def test_signup_page_shows_the_form(client, db):
     assert "Sign up" in page
 
 
-def test_signup_creates_a_user_with_a_wallet_and_logs_in(client, db):
+def _confirm_link(message) -> str:
+    """The path of the confirmation link in a sign-up e-mail."""
+    return re.search(r"https?://[^/\s]+(/accounts/signup/confirm/\S+)", message.body)[1]
+
+
+def _sign_up_and_confirm(client, data=None, url=SIGNUP_URL):
+    response = client.post(url, data or _signup_data())
+    assert response.url == "/accounts/signup/done/"
+    (message,) = mail.outbox
+    link = _confirm_link(message)
+    assert client.get(link).status_code == 200  # the button; nothing happens yet
+    return client.post(link)
+
+
+def test_signup_mails_a_link_and_the_account_opens_only_once_confirmed(client, db):
     response = client.post(SIGNUP_URL, _signup_data())
 
     assert response.status_code == 302
-    assert response.url == "/"
-    assert messages_of(response) == ["Welcome to SmilePay, grace!"]
+    assert response.url == "/accounts/signup/done/"
     user = User.objects.get(username="grace")
-    assert user.email == "grace@example.com"
+    assert not user.is_active
+    assert not _logged_in_user(client).is_authenticated
+    (message,) = mail.outbox
+    assert message.to == ["grace@example.com"]
+    assert message.subject == "Confirm your SmilePay account"
+    refused = client.post(LOGIN_URL, {"username": "grace", "password": NEW_PASSWORD})
+    assert refused.status_code == 200  # not yet
+
+    link = _confirm_link(message)
+    client.get(link)
+    assert not User.objects.get(username="grace").is_active  # a visit does nothing
+    confirmed = client.post(link)
+
+    assert confirmed.url == "/"
+    assert messages_of(confirmed) == ["Welcome to SmilePay, grace!"]
+    user.refresh_from_db()
+    assert user.is_active
     assert user.check_password(NEW_PASSWORD)
     assert not user.is_staff
     wallet = Wallet.objects.get(user=user)
     assert wallet.kind == Wallet.Kind.SHOPPER
     assert wallet.balance == 0
     assert _logged_in_user(client) == user
+    # The link works once.
+    again = Client().post(link)
+    assert again.status_code == 400
+    assert "This link does not work" in again.content.decode()
 
 
 def test_signup_returns_to_the_page_the_visitor_came_from(client, db):
-    response = client.post(f"{SIGNUP_URL}?next=/checkout/", _signup_data())
+    response = _sign_up_and_confirm(client, url=f"{SIGNUP_URL}?next=/checkout/")
 
     assert response.status_code == 302
     assert response.url == "/checkout/"
@@ -96,7 +129,7 @@ def test_signup_returns_to_the_page_the_visitor_came_from(client, db):
     "next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"]
 )
 def test_signup_never_redirects_off_site(client, db, next_url):
-    response = client.post(SIGNUP_URL, {**_signup_data(), "next": next_url})
+    response = _sign_up_and_confirm(client, {**_signup_data(), "next": next_url})
 
     assert response.status_code == 302
     assert response.url == "/"
@@ -105,7 +138,7 @@ def test_signup_never_redirects_off_site(client, db, next_url):
 def test_signup_brings_the_visitors_cart_along(client, product):
     _add_to_cart(client, product, 2)
 
-    client.post(SIGNUP_URL, _signup_data())
+    _sign_up_and_confirm(client)
 
     user = User.objects.get(username="grace")
     assert _cart(user) == {product.pk: 2}
@@ -122,15 +155,56 @@ def test_signup_refuses_a_taken_username(client, shopper, username):
     assert "A user with that username already exists." in response.content.decode()
     assert User.objects.count() == 1
     assert not _logged_in_user(client).is_authenticated
+    assert mail.outbox == []
 
 
 @pytest.mark.parametrize("email", ["ada@example.com", "ADA@Example.com"])
-def test_signup_refuses_a_taken_email(client, shopper, email):
-    response = client.post(SIGNUP_URL, _signup_data(email=email))
+def test_signup_says_the_same_for_a_known_and_an_unknown_email(client, shopper, email):
+    known = client.post(SIGNUP_URL, _signup_data(email=email))
+    unknown = Client().post(
+        SIGNUP_URL, _signup_data(username="bea", email="bea@example.com")
+    )
 
-    assert response.status_code == 200
-    assert "An account with this email already exists." in response.content.decode()
-    assert User.objects.count() == 1
+    assert (known.status_code, known.url) == (unknown.status_code, unknown.url)
+    assert known.url == "/accounts/signup/done/"
+    assert not User.objects.filter(username="grace").exists()
+    told, confirm = mail.outbox
+    assert told.to == [shopper.email]  # the account's own address
+    assert told.subject == "You already have a SmilePay account"
+    assert '"ada"' in told.body and "/accounts/password_reset/" in told.body
+    assert confirm.to == ["bea@example.com"]
+    assert confirm.subject == "Confirm your SmilePay account"
+
+
+def test_someone_elses_address_typed_first_cannot_keep_it(client, db):
+    client.post(SIGNUP_URL, _signup_data(username="squatter", email="eve@example.com"))
+    mail.outbox.clear()
+
+    # The address's owner signs up in turn: the unconfirmed account becomes hers.
+    response = _sign_up_and_confirm(
+        Client(), _signup_data(username="eve", email="eve@example.com")
+    )
+
+    assert response.url == "/"
+    assert list(User.objects.values_list("username", "is_active")) == [("eve", True)]
+
+
+def test_sign_ups_are_throttled_per_address(client, db):
+    answers = [
+        client.post(
+            SIGNUP_URL, _signup_data(username=f"u{n}", email=f"u{n}@example.com")
+        ).status_code
+        for n in range(11)
+    ]
+
+    assert answers == [302] * 10 + [429]
+    assert len(mail.outbox) == 10
+    other = Client().post(
+        SIGNUP_URL,
+        _signup_data(username="z", email="z@example.com"),
+        REMOTE_ADDR="198.51.100.9",
+    )
+    assert other.status_code == 302
 
 
 @pytest.mark.parametrize(

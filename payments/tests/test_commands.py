@@ -98,6 +98,10 @@ def test_seed_demo_creates_the_demo_accounts(seeded):
 
     shopper = User.objects.get(username="shopper")
     assert not shopper.is_staff
+    # Confirmed already: every demo account can sign in at once.
+    assert all(
+        User.objects.filter(username__in=DEMO_USERS).values_list("is_active", flat=True)
+    )
     assert shopper.check_password(DEMO_USERS["shopper"]["password"])
     assert wallet_for_user(user=shopper).balance == Decimal(
         DEMO_USERS["shopper"]["funds"]

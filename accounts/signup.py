@@ -1,0 +1,121 @@
+"""Sign-up that says nothing about which e-mail addresses have accounts.
+
+Every well-formed sign-up gets the same answer ("check your e-mail"), and one e-mail
+goes to the address given:
+- an address no confirmed account has: a new account, inactive until the link in
+  that e-mail is followed (`signup_confirm`); an unconfirmed account already made
+  with the address is reused (its wallet is kept), so whoever typed someone else's
+  address cannot hold it: only the address's owner ever confirms;
+- an address of a confirmed account: nothing is made, and the e-mail tells its
+  owner that they already have an account (the password is hashed all the same, so
+  the two take as long).
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
+
+logger = logging.getLogger(__name__)
+
+
+class ActivationTokens(PasswordResetTokenGenerator):
+    """Links that confirm an account: valid PASSWORD_RESET_TIMEOUT (3 days), once
+    (activating the account changes the hash)."""
+
+    key_salt = "accounts.signup.ActivationTokens"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{user.pk}{user.password}{user.is_active}{user.email}{timestamp}"
+
+
+activation_tokens = ActivationTokens()
+
+
+def signup_request(
+    *, username: str, email: str, password: str, site_url: str, next_url: str = ""
+) -> None:
+    """Make (or refresh) an unconfirmed account and mail its confirmation link, or
+    tell the owner of a confirmed account with this address; the caller answers
+    the same either way."""
+    User = get_user_model()
+    with transaction.atomic():
+        existing = (
+            User.objects.select_for_update()
+            .filter(email__iexact=email)
+            .order_by("-is_active", "pk")
+            .first()
+        )
+        if existing is not None and (existing.is_active or existing.last_login):
+            make_password(password)  # as long as making an account takes
+            known = existing
+            user = None
+        else:
+            user = existing or User(email=email)
+            user.username = username
+            user.email = email
+            user.is_active = False
+            user.set_password(password)
+            user.save()
+    if user is None:
+        _mail(known, "registration/signup_known_email", site_url=site_url)
+        logger.info("Sign-up with the address of user #%s: told its owner", known.pk)
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse(
+        "signup_confirm",
+        kwargs={"uidb64": uid, "token": activation_tokens.make_token(user)},
+    )
+    if next_url:
+        path += "?" + urlencode({"next": next_url})
+    _mail(
+        user,
+        "registration/signup_confirm_email",
+        site_url=site_url,
+        link=site_url.rstrip("/") + path,
+    )
+    logger.info("User #%s: signed up, confirmation sent", user.pk)
+
+
+def signup_user(uidb64: str, token: str):
+    """The unconfirmed user a confirmation link is for, or None if it is not valid
+    (wrong, expired, or already used)."""
+    User = get_user_model()
+    try:
+        user = User.objects.get(pk=urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        return None
+    if user.is_active or not activation_tokens.check_token(user, token):
+        return None
+    return user
+
+
+def signup_confirm(*, user) -> bool:
+    """Activate `user`'s account; False if it was confirmed meanwhile."""
+    activated = (
+        get_user_model()
+        .objects.filter(pk=user.pk, is_active=False)
+        .update(is_active=True)
+    )
+    if activated:
+        user.is_active = True
+        logger.info("User #%s: account confirmed", user.pk)
+    return bool(activated)
+
+
+def _mail(user, template: str, **context) -> None:
+    context = {"user": user, **context}
+    send_mail(
+        subject=render_to_string(f"{template}_subject.txt", context).strip(),
+        message=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
