@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from accounts.tokens import token_issue
 from faceauth.tests.factories import attempt_make
 from payments.models import Payment
 from payments.services import payment_approve
@@ -51,6 +52,7 @@ def demo_shop(live_shop):
         evidence=FACE_EVIDENCE,
     )
     attempt = attempt_make(shopper, reference=waiting.number)
+    token_issue(user=shopper, name="curl/8.5.0")  # a row on the account page
     return {
         "waiting": waiting,
         "paid": Order.objects.get(pk=paid.pk),
@@ -89,6 +91,7 @@ def _pages(role: str, shop: dict) -> list:
             "/cart/",
             "/accounts/login/",
             "/accounts/signup/",
+            "/accounts/signup/done/",
             "/accounts/password_reset/",
             "/contact/",
             "/returns/",
@@ -114,6 +117,7 @@ def _pages(role: str, shop: dict) -> list:
             "/face/enrol/",
             "/face/consent/",  # now agreed: it says so
             "/accounts/password_change/",
+            "/accounts/",
         ]
     if role == "merchant":
         return [
