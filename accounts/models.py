@@ -2,7 +2,6 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,12 +41,3 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… of user {self.user_id}"
-
-    def is_live(self, *, now=None) -> bool:
-        """Not revoked, not expired, and made under the user's current password."""
-        now = now or timezone.now()
-        return (
-            self.revoked_at is None
-            and self.expires_at > now
-            and self.password_stamp == self.user.get_session_auth_hash()
-        )

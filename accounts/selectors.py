@@ -6,12 +6,13 @@ from .models import ApiToken
 
 
 def tokens_of(user) -> list[ApiToken]:
-    """`user`'s live API tokens, newest first."""
-    now = timezone.now()
-    return [
-        token
-        for token in ApiToken.objects.filter(
-            user=user, revoked_at=None, expires_at__gt=now
-        ).select_related("user")
-        if token.is_live(now=now)
-    ]
+    """`user`'s live API tokens (not revoked, not expired, made under the current
+    password), newest first."""
+    return list(
+        ApiToken.objects.filter(
+            user=user,
+            revoked_at=None,
+            expires_at__gt=timezone.now(),
+            password_stamp=user.get_session_auth_hash(),
+        )
+    )
