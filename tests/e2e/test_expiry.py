@@ -140,14 +140,6 @@ def test_celery_beat_starts_and_sends_the_expiry_task(server_env, tmp_path):
         env={**server_env, "CELERY_TASK_DEFAULT_QUEUE": queue},
         log=ARTIFACTS / "celery-beat.log",
     )
-    try:
-        beat.wait_for_log(r"beat: Starting", timeout=30)
-        beat.wait_for_log(
-            rf"Sending due task \S+ \({re.escape(EXPIRY_TASK)}\)",
-            timeout=20,
-        )
-    finally:
-        beat.stop()
 
     def sent_by_beat():
         return [
@@ -157,7 +149,14 @@ def test_celery_beat_starts_and_sends_the_expiry_task(server_env, tmp_path):
         ]
 
     try:
-        # Beat did not only log it: the task message reached the broker.
+        beat.wait_for_log(r"beat: Starting", timeout=30)
+        beat.wait_for_log(
+            rf"Sending due task \S+ \({re.escape(EXPIRY_TASK)}\)",
+            timeout=20,
+        )
+        # Beat did not only log it: the task message reached the broker. Beat logs
+        # before it publishes, so it keeps running until the message is there.
         wait_until(sent_by_beat, timeout=20, what="beat's task message in Redis")
     finally:
+        beat.stop()
         forget_queue(queue)
