@@ -8,6 +8,8 @@ the tail of each log is added to its report.
 """
 
 import contextlib
+import email
+import email.policy
 import json
 import os
 import re
@@ -16,6 +18,7 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import quote
 
@@ -92,9 +95,16 @@ def e2e_queue():
 
 
 @pytest.fixture(scope="session")
-def server_env(django_db_setup, django_db_blocker, e2e_queue):
+def mail_folder(tmp_path_factory) -> Path:
+    """Where the server processes write the e-mail they send, a file per message."""
+    return tmp_path_factory.mktemp("mail")
+
+
+@pytest.fixture(scope="session")
+def server_env(django_db_setup, django_db_blocker, e2e_queue, mail_folder):
     """The environment of the server processes: test settings, this run's database,
-    this run's task queue (Daphne's websocket consumers send tasks too)."""
+    this run's task queue (Daphne's websocket consumers send tasks too), and
+    e-mail written to `mail_folder`."""
     with django_db_blocker.unblock():
         url = database_url(connection.settings_dict)
     env = dict(os.environ)
@@ -108,9 +118,33 @@ def server_env(django_db_setup, django_db_blocker, e2e_queue):
         FACEAUTH_REDIS_PREFIX=settings.FACEAUTH_REDIS_PREFIX,
         # The webhook tests' receivers listen on 127.0.0.1.
         WEBHOOKS_ALLOW_LOOPBACK="true",
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        DJANGO_EMAIL_FILE_PATH=str(mail_folder),
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+@pytest.fixture
+def mailbox(mail_folder):
+    """`mailbox(address)`: the e-mail the servers have sent to `address`, oldest
+    first, as `email.message.EmailMessage`s."""
+
+    def messages_to(address: str) -> list[EmailMessage]:
+        found = []
+        for path in sorted(
+            mail_folder.iterdir(), key=lambda path: path.stat().st_mtime
+        ):
+            # Django's file backend: each message, then a line of 79 dashes.
+            for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if not raw.strip():
+                    continue
+                message = email.message_from_bytes(raw, policy=email.policy.default)
+                if address.lower() in str(message["To"]).lower():
+                    found.append(message)
+        return found
+
+    return messages_to
 
 
 @pytest.fixture(scope="session")
