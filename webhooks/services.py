@@ -279,13 +279,14 @@ def _delivery_record(*, delivery, response, started_at) -> Delivery:
         )
         delivery.attempt_count += 1
         counted = {"attempt_count": delivery.attempt_count}
-        retry_at = now + backoff(attempt_count=delivery.attempt_count)
         if ok:
             transition(delivery, Delivery.Status.DELIVERED, delivered_at=now, **counted)
-        elif retry_at > delivery.give_up_at:
-            transition(delivery, Delivery.Status.FAILED, **counted)
         else:
-            _pending(delivery).update(next_attempt_at=retry_at, **counted)
+            retry_at = now + backoff(attempt_count=delivery.attempt_count)
+            if retry_at > delivery.give_up_at:
+                transition(delivery, Delivery.Status.FAILED, **counted)
+            else:
+                _pending(delivery).update(next_attempt_at=retry_at, **counted)
     delivery.refresh_from_db()
     logger.info(
         "Event %s to endpoint %s: attempt %s, %s %s, now %s",
