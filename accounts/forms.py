@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import throttle
 from .exceptions import TooManyAttempts
+from .signup import signup_remind, signup_unconfirmed
 
 
 class SignUpForm(UserCreationForm):
@@ -60,6 +61,37 @@ class ThrottledLoginMixin:
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
     """The site's login form (/accounts/login/)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "unconfirmed": _(
+            "This account is not confirmed yet. We e-mailed you its link: open it "
+            "to confirm the account, then you are signed in."
+        ),
+    }
+
+    def get_invalid_login_error(self):
+        # The right password of an account still waiting for its confirmation:
+        # say so (only its owner learns it), mail the link again (throttled as
+        # sign-ups are), and count no failure.
+        user = signup_unconfirmed(
+            username=self.cleaned_data.get("username"),
+            password=self.cleaned_data.get("password"),
+        )
+        if user is None:
+            return super().get_invalid_login_error()
+        try:
+            throttle.signup_check(
+                email=user.email, address=throttle.client_address(self.request)
+            )
+        except TooManyAttempts:
+            pass  # the links already sent still work
+        else:
+            site_url = self.request.build_absolute_uri("/").rstrip("/")
+            signup_remind(user=user, site_url=site_url)
+        return forms.ValidationError(
+            self.error_messages["unconfirmed"], code="unconfirmed"
+        )
 
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):

@@ -69,6 +69,31 @@ def signup_request(
         _mail(known, "registration/signup_known_email", site_url=site_url)
         logger.info("Sign-up with the address of user #%s: told its owner", known.pk)
         return
+    _confirmation_send(user, site_url=site_url, next_url=next_url)
+    logger.info("User #%s: signed up, confirmation sent", user.pk)
+
+
+def signup_unconfirmed(*, username: str, password: str):
+    """The account `username` if it still waits for its e-mailed confirmation and
+    `password` is its own, else None (an account an admin closed is not waiting:
+    it was used)."""
+    user = (
+        get_user_model()
+        .objects.filter(username=username, is_active=False, last_login__isnull=True)
+        .first()
+    )
+    if user is None or not user.check_password(password):
+        return None
+    return user
+
+
+def signup_remind(*, user, site_url: str) -> None:
+    """Mail `user`'s confirmation link again (a new one: the old one works too)."""
+    _confirmation_send(user, site_url=site_url)
+    logger.info("User #%s: confirmation sent again", user.pk)
+
+
+def _confirmation_send(user, *, site_url: str, next_url: str = "") -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     path = reverse(
         "signup_confirm",
@@ -82,7 +107,6 @@ def signup_request(
         site_url=site_url,
         link=site_url.rstrip("/") + path,
     )
-    logger.info("User #%s: signed up, confirmation sent", user.pk)
 
 
 def signup_user(uidb64: str, token: str):

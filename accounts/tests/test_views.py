@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import throttle
 from accounts.models import ApiToken
 from accounts.tokens import token_authenticate, token_issue
 from payments.models import Wallet
@@ -236,6 +237,56 @@ def test_signed_in_user_visiting_signup_goes_home(client, shopper):
     response = client.post(SIGNUP_URL, _signup_data())
     assert response.url == "/"
     assert not User.objects.filter(username="grace").exists()
+
+
+INVALID_LOGIN = "Please enter a correct username and password."
+UNCONFIRMED = "This account is not confirmed yet."
+
+
+def test_an_unconfirmed_account_with_its_password_is_told_to_confirm_and_mailed_again(
+    client, db
+):
+    client.post(SIGNUP_URL, _signup_data())
+    mail.outbox.clear()
+
+    answers = [
+        client.post(LOGIN_URL, {"username": "grace", "password": NEW_PASSWORD})
+        for _ in range(8)
+    ]
+
+    # Always the same words, never a wait: the right password is no failure.
+    assert [answer.status_code for answer in answers] == [200] * 8
+    assert all(UNCONFIRMED in answer.content.decode() for answer in answers)
+    assert not _logged_in_user(client).is_authenticated
+    # Mailed again as often as sign-ups are (the sign-up itself was the first).
+    resent = throttle.limit_get("signup_email").count - 1
+    assert [message.to for message in mail.outbox] == [["grace@example.com"]] * resent
+    confirmed = client.post(_confirm_link(mail.outbox[-1]))
+    assert confirmed.url == "/"
+    assert _logged_in_user(client).username == "grace"
+
+
+def test_a_wrong_password_for_an_unconfirmed_account_gets_the_usual_error(client, db):
+    client.post(SIGNUP_URL, _signup_data())
+    mail.outbox.clear()
+
+    response = client.post(LOGIN_URL, {"username": "grace", "password": "wrong"})
+
+    page = response.content.decode()
+    assert INVALID_LOGIN in page and UNCONFIRMED not in page
+    assert mail.outbox == []
+
+
+def test_an_account_closed_after_use_is_offered_no_confirmation(client, shopper):
+    User.objects.filter(pk=shopper.pk).update(
+        is_active=False, last_login=timezone.now()
+    )
+
+    response = client.post(LOGIN_URL, {"username": "ada", "password": PASSWORD})
+
+    page = response.content.decode()
+    assert INVALID_LOGIN in page and UNCONFIRMED not in page
+    assert mail.outbox == []
 
 
 # Log in and out ----------------------------------------------------------------------
