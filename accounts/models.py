@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The sessions' model is defined with its store, and registered from here.
+from .sessions import UserSession  # noqa: F401
+
 
 def token_digest(key: str) -> str:
     """How a token's key is stored: its sha256, so a copy of the database holds no

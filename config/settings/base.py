@@ -215,6 +215,9 @@ DEFAULT_FROM_EMAIL = env(
     "DJANGO_DEFAULT_FROM_EMAIL", default="SmilePay <shop@localhost>"
 )
 
+# Database sessions that record their user, so that "sign out everywhere" finds a
+# user's sessions by index (accounts/sessions.py); expired ones are cleared daily.
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -287,6 +290,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "api.tasks.purge_idempotency_records",
         "schedule": 60 * 60.0,
+    },
+    "clear-expired-sessions": {
+        "task": "accounts.tasks.clear_expired_sessions",
+        "schedule": 24 * 60 * 60.0,
     },
 }
 

@@ -1,0 +1,12 @@
+from celery import shared_task
+from django.utils import timezone
+
+from .sessions import UserSession
+
+
+@shared_task(ignore_result=True)
+def clear_expired_sessions() -> int:
+    """Delete the sessions past their expiry, as `manage.py clearsessions` does
+    (celery beat, daily); returns how many."""
+    deleted, _ = UserSession.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted
