@@ -44,3 +44,17 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… of user {self.user_id}"
+
+
+class PendingSignup(models.Model):
+    """An account made by sign-up and not confirmed yet: when its newest link was
+    sent. Once every link has expired the account is purged (payments/services.py,
+    `stale_signups_purge`), which frees its username; confirming deletes the row."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    link_sent_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"sign-up of user {self.user_id}"

@@ -12,6 +12,7 @@ goes to the address given:
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,10 +20,15 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
+
+from .models import PendingSignup
+from .signals import signup_expired
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +71,7 @@ def signup_request(
             user.is_active = False
             user.set_password(password)
             user.save()
+            _link_sent(user)
     if user is None:
         _mail(known, "registration/signup_known_email", site_url=site_url)
         logger.info("Sign-up with the address of user #%s: told its owner", known.pk)
@@ -89,8 +96,49 @@ def signup_unconfirmed(*, username: str, password: str):
 
 def signup_remind(*, user, site_url: str) -> None:
     """Mail `user`'s confirmation link again (a new one: the old one works too)."""
+    _link_sent(user)
     _confirmation_send(user, site_url=site_url)
     logger.info("User #%s: confirmation sent again", user.pk)
+
+
+def signups_purge() -> int:
+    """Delete the accounts made by sign-up and never confirmed once every link they
+    were sent has expired (PASSWORD_RESET_TIMEOUT after the newest): their
+    usernames are free again. An account that came to hold anything protected (a
+    wallet with money: signup_expired) is kept, and no longer tried. Returns how
+    many were deleted."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    stale = PendingSignup.objects.filter(
+        link_sent_at__lt=cutoff, user__is_active=False, user__last_login__isnull=True
+    )
+    purged = 0
+    for user_id in list(stale.values_list("user_id", flat=True)):
+        with transaction.atomic():
+            # Again under the row's lock: a reminder may have sent a new link.
+            pending = stale.select_for_update().filter(user_id=user_id).first()
+            if pending is None:
+                continue
+            user = pending.user
+            try:
+                with transaction.atomic():
+                    signup_expired.send(sender=PendingSignup, user=user)
+                    user.delete()
+            except ProtectedError:
+                pending.delete()
+                logger.warning(
+                    "User #%s: unconfirmed, kept: protected rows name it", user_id
+                )
+                continue
+        purged += 1
+    if purged:
+        logger.info("Purged %s sign-ups never confirmed", purged)
+    return purged
+
+
+def _link_sent(user) -> None:
+    PendingSignup.objects.update_or_create(
+        user=user, defaults={"link_sent_at": timezone.now()}
+    )
 
 
 def _confirmation_send(user, *, site_url: str, next_url: str = "") -> None:
@@ -130,6 +178,7 @@ def signup_confirm(*, user) -> bool:
         .update(is_active=True)
     )
     if activated:
+        PendingSignup.objects.filter(user=user).delete()
         user.is_active = True
         logger.info("User #%s: account confirmed", user.pk)
     return bool(activated)

@@ -79,6 +79,14 @@ def wallet_for_user(*, user) -> Wallet:
     return wallet
 
 
+def wallet_close_unused(*, user) -> int:
+    """Delete `user`'s wallet if no money ever moved through it (its ledger is
+    empty); a used wallet stays, and keeps its user (PROTECT). Returns how many
+    wallets were deleted."""
+    deleted, _ = Wallet.objects.filter(user=user, entries__isnull=True).delete()
+    return deleted
+
+
 def wallet_for_merchant(*, merchant) -> Wallet:
     wallet, _ = Wallet.objects.get_or_create(
         merchant=merchant, defaults={"kind": Wallet.Kind.MERCHANT}

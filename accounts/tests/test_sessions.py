@@ -122,19 +122,6 @@ def test_expired_sessions_are_cleared_and_live_ones_kept(shopper):
     ]
 
 
-def test_beat_clears_expired_sessions_daily(settings):
-    from config.celery import app
-
-    task = "accounts.tasks.clear_expired_sessions"
-    schedules = [
-        entry["schedule"]
-        for entry in settings.CELERY_BEAT_SCHEDULE.values()
-        if entry["task"] == task
-    ]
-    assert schedules == [24 * 60 * 60.0]
-    assert task in app.tasks
-
-
 def test_the_sessions_of_djangos_table_are_carried_over(shopper):
     migration = importlib.import_module("accounts.migrations.0002_user_session")
     signed_in = DjangoStore()

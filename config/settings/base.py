@@ -295,6 +295,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": 24 * 60 * 60.0,
     },
+    "purge-stale-signups": {
+        "task": "accounts.tasks.purge_stale_signups",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 
 # How long a placed order waits for the shopper's confirmation before it expires
