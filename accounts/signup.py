@@ -96,7 +96,18 @@ def signup_unconfirmed(*, username: str, password: str):
 
 def signup_remind(*, user, site_url: str) -> None:
     """Mail `user`'s confirmation link again (a new one: the old one works too)."""
-    _link_sent(user)
+    with transaction.atomic():
+        # The account's lock first, as the purge takes it: a purged account, or
+        # one confirmed meanwhile, is not reminded.
+        waiting = (
+            get_user_model()
+            .objects.select_for_update()
+            .filter(pk=user.pk, is_active=False)
+            .first()
+        )
+        if waiting is None:
+            return
+        _link_sent(user)
     _confirmation_send(user, site_url=site_url)
     logger.info("User #%s: confirmation sent again", user.pk)
 
@@ -108,17 +119,24 @@ def signups_purge() -> int:
     wallet with money: signup_expired) is kept, and no longer tried. Returns how
     many were deleted."""
     cutoff = timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
-    stale = PendingSignup.objects.filter(
-        link_sent_at__lt=cutoff, user__is_active=False, user__last_login__isnull=True
-    )
+    stale = PendingSignup.objects.filter(link_sent_at__lt=cutoff)
     purged = 0
     for user_id in list(stale.values_list("user_id", flat=True)):
         with transaction.atomic():
-            # Again under the row's lock: a reminder may have sent a new link.
-            pending = stale.select_for_update().filter(user_id=user_id).first()
+            # Again under the account's lock (taken first, as sign-up, reminder
+            # and confirmation take it): a new link may have been sent meanwhile.
+            user = (
+                get_user_model()
+                .objects.select_for_update()
+                .filter(pk=user_id, is_active=False, last_login__isnull=True)
+                .first()
+            )
+            if user is None:  # opened another way (an admin): no sign-up any more
+                stale.filter(user_id=user_id).delete()
+                continue
+            pending = stale.filter(user_id=user_id).first()
             if pending is None:
                 continue
-            user = pending.user
             try:
                 with transaction.atomic():
                     signup_expired.send(sender=PendingSignup, user=user)

@@ -94,6 +94,17 @@ def test_confirmed_accounts_and_accounts_made_otherwise_are_never_purged(db):
     assert User.objects.get(pk=grace.pk).is_active
 
 
+def test_a_sign_up_an_admin_opened_is_no_sign_up_any_more(db):
+    grace = _sign_up()
+    User.objects.filter(pk=grace.pk).update(is_active=True)
+    _link_sent(grace, ago=LINK_LIFE + timedelta(seconds=1))
+
+    assert purge_stale_signups.apply().get() == 0
+
+    assert User.objects.get(pk=grace.pk).is_active
+    assert not PendingSignup.objects.exists()
+
+
 def test_a_stale_sign_up_whose_wallet_holds_money_is_kept(db, caplog):
     grace = _sign_up()
     wallet_topup(user=grace, amount=Decimal("10.00"), memo="by an admin")
