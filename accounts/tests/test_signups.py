@@ -3,6 +3,7 @@
 
 import logging
 import re
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,10 +14,17 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from accounts import signup
 from accounts.models import PendingSignup
+from accounts.signals import signup_expired
 from accounts.tasks import purge_stale_signups
 from payments.models import Wallet
 from payments.services import wallet_topup
+from shop.tests.concurrency import (
+    JOIN_TIMEOUT,
+    run_together,
+    wait_for_a_blocked_query,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +142,66 @@ def test_beat_runs_the_accounts_housekeeping_daily(task):
     ]
     assert schedules == [24 * 60 * 60.0]
     assert task in app.tasks
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["purge", "reminder"])
+def test_a_reminder_racing_the_purge_leaves_one_story(monkeypatch, first):
+    """The purge and a reminder for the same stale sign-up, the second coming while
+    the first holds its locks: no error and no deadlock; either the account is gone
+    with everything it had and nobody was mailed, or it stays with a fresh link,
+    mailed."""
+    grace = _sign_up()
+    _link_sent(grace, ago=LINK_LIFE + timedelta(seconds=1))
+    mail.outbox.clear()
+    holding = threading.Event()
+
+    def held(real):
+        # `real`, then the transaction keeps its locks until the rival waits.
+        def run(*args, **kwargs):
+            result = real(*args, **kwargs)
+            holding.set()
+            wait_for_a_blocked_query()
+            return result
+
+        return run
+
+    def once_held(call):
+        def run():
+            assert holding.wait(JOIN_TIMEOUT)
+            return call()
+
+        return run
+
+    def purge():
+        return signup.signups_purge()
+
+    def remind():
+        return signup.signup_remind(user=grace, site_url="http://testserver")
+
+    if first == "purge":  # holds the account's lock, about to delete it
+        hold = held(lambda **kwargs: None)
+        signup_expired.connect(hold, weak=False, dispatch_uid="test.hold")
+        calls = [purge, once_held(remind)]
+    else:  # has renewed the link, not yet committed
+        monkeypatch.setattr(signup, "_link_sent", held(signup._link_sent))
+        calls = [once_held(purge), remind]
+    try:
+        purged, reminded = run_together(calls)
+    finally:
+        signup_expired.disconnect(dispatch_uid="test.hold")
+
+    assert purged.ok and reminded.ok, (purged.error, reminded.error)
+    if first == "purge":
+        assert purged.value == 1
+        assert not User.objects.filter(pk=grace.pk).exists()
+        assert not PendingSignup.objects.exists()
+        assert not Wallet.objects.filter(user_id=grace.pk).exists()
+        assert mail.outbox == []
+    else:
+        assert purged.value == 0
+        assert User.objects.filter(pk=grace.pk).exists()
+        sent = PendingSignup.objects.get(user=grace).link_sent_at
+        assert sent > timezone.now() - timedelta(minutes=1)
+        assert len(mail.outbox) == 1
