@@ -9,8 +9,12 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
+from accounts.signup import activation_tokens
 from accounts.tokens import token_issue
 from faceauth.tests.factories import attempt_make
 from payments.models import Payment
@@ -53,7 +57,19 @@ def demo_shop(live_shop):
     )
     attempt = attempt_make(shopper, reference=waiting.number)
     token_issue(user=shopper, name="curl/8.5.0")  # a row on the account page
+    # A sign-up waiting for its confirmation: the e-mailed link's page.
+    newcomer = get_user_model().objects.create_user(
+        "newcomer", "newcomer@example.com", "plum-orbit-lantern-42", is_active=False
+    )
+    confirm = reverse(
+        "signup_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(newcomer.pk)),
+            "token": activation_tokens.make_token(newcomer),
+        },
+    )
     return {
+        "signup_confirm": confirm,
         "waiting": waiting,
         "paid": Order.objects.get(pk=paid.pk),
         "attempt": attempt,
@@ -92,6 +108,8 @@ def _pages(role: str, shop: dict) -> list:
             "/accounts/login/",
             "/accounts/signup/",
             "/accounts/signup/done/",
+            shop["signup_confirm"],
+            "/accounts/signup/confirm/MQ/no-such-token/",  # "this link does not work"
             "/accounts/password_reset/",
             "/contact/",
             "/returns/",
