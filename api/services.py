@@ -14,8 +14,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import tokens
-from accounts.models import ApiToken
 from payments.services import checkout_place
 from shop.models import Order
 from shop.services import Shipping
@@ -25,20 +23,6 @@ from .models import IdempotencyRecord
 from .selectors import idempotency_record_get
 
 logger = logging.getLogger(__name__)
-
-
-def token_for_user(*, user, name: str = "") -> tuple[ApiToken, str]:
-    """A new API token for `user`, and its key (shown once)."""
-    return tokens.token_issue(user=user, name=name)
-
-
-def token_revoke(*, user, token: ApiToken | None) -> None:
-    """Revoke the token the request came with, or, signed in by session, all of
-    `user`'s tokens."""
-    if token is None:
-        tokens.tokens_revoke_all(user=user)
-    else:
-        tokens.token_revoke(user=user, token_id=token.pk)
 
 
 def request_fingerprint(payload) -> str:

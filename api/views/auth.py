@@ -5,13 +5,12 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import throttle
+from accounts import throttle, tokens
 from accounts.exceptions import TooManyAttempts
 from accounts.models import ApiToken
 
 from ..errors import CSRF_FAILED, INVALID, UNAUTHENTICATED, error
 from ..serializers import TokenCreateSerializer, TokenSerializer
-from ..services import token_for_user, token_revoke
 
 THROTTLED = error(
     "Too many failed sign-ins for this username or from this address "
@@ -65,7 +64,7 @@ class TokenView(APIView):
             raise Throttled(
                 wait=refused.retry_after, detail=_("Too many sign-in attempts.")
             ) from None
-        token, key = token_for_user(
+        token, key = tokens.token_issue(
             user=serializer.validated_data["user"],
             name=request.headers.get("User-Agent", "API"),
         )
@@ -79,6 +78,8 @@ class TokenView(APIView):
         responses={204: None, 401: UNAUTHENTICATED, 403: CSRF_FAILED},
     )
     def delete(self, request):
-        token = request.auth if isinstance(request.auth, ApiToken) else None
-        token_revoke(user=request.user, token=token)
+        if isinstance(request.auth, ApiToken):  # the token this request came with
+            tokens.token_revoke(user=request.user, token_id=request.auth.pk)
+        else:  # signed in by session: all of the user's tokens
+            tokens.tokens_revoke_all(user=request.user)
         return Response(status=204)
