@@ -8,6 +8,7 @@ pool processes it forked; and only ever to a group this supervisor started.
 
 import contextlib
 import os
+import random
 import re
 import signal
 import socket
@@ -20,11 +21,38 @@ STOP_TIMEOUT = 15  # seconds between SIGTERM and SIGKILL, then for SIGKILL
 CRASH = signal.SIGKILL
 
 
+# Ports handed out by this process: never twice, even before their server binds.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nothing listens on now, and none handed out
+    before. It lies below the kernel's range of ports for outgoing connections: a
+    port from that range (what binding port 0 gives) can be taken by any
+    connection opened before the server binds it, as one was in a CI run."""
+    below = _outgoing_ports_start()
+    for _ in range(500):
+        port = random.randint(max(1024, below - 10_000), below - 1)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"No free port below {below} on 127.0.0.1.")
+
+
+def _outgoing_ports_start() -> int:
+    """The first port the kernel gives outgoing connections (Linux; else IANA's)."""
+    try:
+        return int(
+            Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]
+        )
+    except (OSError, ValueError, IndexError):
+        return 49152
 
 
 def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.2):
