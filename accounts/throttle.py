@@ -21,9 +21,8 @@ attacker nothing about which usernames are real.
 Checks under way are not failures. Each takes a place in flight while it runs (a
 place lasts `INFLIGHT_SECONDS` at most): a subject has as many places as it has
 failures left before a lock (one once locks have begun), so guesses sent all at
-once get no more checks than guesses sent one by one. A check with no place waits
-for one (a few seconds at most, while the lock is checked again), then is refused
-for a moment (`AttemptsInFlight`), which counts as nothing and locks nobody.
+once get no more checks than guesses sent one by one; a check with no place is
+refused for a moment (`AttemptsInFlight`), which counts as nothing and locks nobody.
 
 Subjects are stored as keyed hashes, never as typed (no usernames or emails in
 Redis). If the cache is down nothing is counted and nobody is locked out: signing
@@ -117,10 +116,6 @@ LIMITS = {
 }
 # How long a check's place in flight lasts if it never gives it back (a crash).
 INFLIGHT_SECONDS = 30
-# A check that finds every place taken waits this long for one (the checks under
-# way take a password hash's time), then is refused for a moment.
-INFLIGHT_WAIT_SECONDS = 3.0
-INFLIGHT_POLL_SECONDS = 0.05
 
 
 def clock() -> float:
@@ -244,16 +239,6 @@ class PasswordAttempt:
         self._settled = False
 
     def __enter__(self) -> "PasswordAttempt":
-        give_up = time.monotonic() + INFLIGHT_WAIT_SECONDS
-        while not self._places_taken():
-            if time.monotonic() >= give_up:
-                raise AttemptsInFlight()
-            time.sleep(INFLIGHT_POLL_SECONDS)
-        return self
-
-    def _places_taken(self) -> bool:
-        """Take a place in flight under every counter, or none (False: one is
-        full); raise TooManyAttempts while a counter that locks is locked."""
         wait = max(
             (locked_for(c.limit, c.subject) for c in self._counters if c.locks),
             default=0,
@@ -275,27 +260,23 @@ class PasswordAttempt:
             counter.place = place
             if taken > places:
                 self._leave()
-                return False
-        return True
+                raise AttemptsInFlight()
+        return self
 
     def fail(self) -> None:
         """Count a wrong password; raise TooManyAttempts if that starts a lock."""
         self._settled = True
+        self._leave()
         wait = 0
-        try:
-            for c in self._counters:
-                try:
-                    failures = window.count(_bucket(c.limit, c.subject), c.limit.window)
-                    if seconds := c.limit.lockout_after(failures):
-                        wait = max(wait, _lock(c.limit, c.subject, seconds, failures))
-                except Exception:  # noqa: BLE001 - the cache is down: lock nobody out
-                    logger.warning(
-                        "Throttle %s: cache unavailable", c.limit.name, exc_info=True
-                    )
-        finally:
-            # Only once the failure (and any lock) is counted: a check waiting for
-            # this place must see it, or it would be one check too many.
-            self._leave()
+        for c in self._counters:
+            try:
+                failures = window.count(_bucket(c.limit, c.subject), c.limit.window)
+                if seconds := c.limit.lockout_after(failures):
+                    wait = max(wait, _lock(c.limit, c.subject, seconds, failures))
+            except Exception:  # noqa: BLE001 - the cache is down: lock nobody out
+                logger.warning(
+                    "Throttle %s: cache unavailable", c.limit.name, exc_info=True
+                )
         if wait:
             raise TooManyAttempts(retry_after=wait)
 
