@@ -338,8 +338,8 @@ def login_attempt(*, username: str | None, address: str) -> PasswordAttempt:
 
     Entering refuses the check (TooManyAttempts) while the username is locked at
     this address, or the address is, or the username is everywhere (unless the
-    username signed in from this address before), or (AttemptsInFlight) when as
-    many checks as failures are left stay under way for INFLIGHT_WAIT_SECONDS.
+    username signed in from this address before), or (AttemptsInFlight) while as
+    many checks run as failures are left.
     Inside, call `fail()` after a wrong password (it raises TooManyAttempts if
     this failure starts a lock) or `succeed()` after a right one; an attempt left
     without either, because no password was checked or an error broke out, is not
