@@ -38,6 +38,20 @@ NOSE_DEPTH = 0.15  # how far the nose stands out of the head's cylinder, in radi
 JAW_DROP = 0.45  # the chin and lower lip move down this far
 
 ACTIONS = ("smile", "turn-left", "turn-right", "open-mouth")
+# The engine's measure each action moves (engine.FaceMeasures), and which way.
+MEASURE_OF = {
+    "smile": ("smile", 1),
+    "turn-left": ("yaw", 1),
+    "turn-right": ("yaw", -1),
+    "open-mouth": ("mouth_open", 1),
+}
+
+# Rendered degrees of each action, at which its measure has gone 1/16, 2/16, ... of
+# its way (Poser.even_degrees). A live face passes through every degree; at 8, a
+# frame at 15 a second could skip from 2/8 to 5/8 of a move.
+CAMERA_LEVELS = 16
+# How many degrees of each move are measured to find those.
+CALIBRATION_STEPS = 24
 
 
 def photo_frame(
@@ -150,6 +164,44 @@ class Poser:
             )
             image = np.asarray(picture)
         return image
+
+    def even_degrees(
+        self, action: str, levels: int, *, steps: int = CALIBRATION_STEPS
+    ) -> list[float]:
+        """`levels` degrees of `action` at which the engine's measure of the move
+        rises in even steps, the last where it is highest: the move as a live face
+        makes it, passing through every value on its way.
+
+        The warp's degree is not the measure: an open mouth reads closed until the
+        lips part (a quarter of the way) and wide open at 60 % of it, so at evenly
+        spaced degrees the whole measured move happened in a fifth of the camera's
+        move time, between two frames at 10 a second. The measure is taken at
+        `steps` degrees; its running highest value is inverted by interpolation.
+        """
+        name, sign = MEASURE_OF[action]
+        neutral = getattr(self.measures(self.frame), name)
+        fine = np.linspace(0, 1, steps + 1)
+        way = [0.0] + [
+            sign * (getattr(self.measures(self.pose(action, d)), name) - neutral)
+            for d in fine[1:]
+        ]
+        reached = np.maximum.accumulate(np.maximum(way, 0))
+        if reached[-1] <= 0:
+            raise ValueError(f"the engine does not see {action!r} move")
+        degrees = []
+        for target in reached[-1] * np.arange(1, levels + 1) / levels:
+            i = int(np.argmax(reached >= target))  # reached[i - 1] < target
+            share = (target - reached[i - 1]) / (reached[i] - reached[i - 1])
+            degrees.append(float(fine[i - 1] + share * (fine[i] - fine[i - 1])))
+        return degrees
+
+    @staticmethod
+    def measures(frame: np.ndarray) -> engine.FaceMeasures:
+        """The engine's measures of the frame's one face, as the page sends it."""
+        look = engine.look_at_frame(engine.decode_image(to_jpeg(frame, quality=92)))
+        if look.measures is None:
+            raise ValueError(f"expected one face, found {len(look.boxes)}")
+        return look.measures
 
 
 def _moved_landmarks(points: np.ndarray, action: str, degree: float) -> np.ndarray:
@@ -283,21 +335,18 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# Rendered degrees of each action: 1/16, 2/16, ... 1. A live face passes through
-# every degree; at 8, a frame at 15 a second could skip from 2/8 to 5/8 of a move,
-# and the open mouth's measure leaps between 6/16 and 8/16 already.
-CAMERA_LEVELS = 16
 CAMERA_SCRIPT = Path(__file__).with_name("simulation_camera.js")
 
 
 def film(photo: bytes, *, levels: int = CAMERA_LEVELS) -> dict[str, list[bytes]]:
-    """JPEG frames of a photo's face: neutral, and each action at `levels` degrees."""
+    """JPEG frames of a photo's face: neutral, and each action at `levels` degrees
+    whose measures rise evenly (Poser.even_degrees; about 10 s a photo)."""
     poser = Poser(photo_frame(engine.decode_photo(photo)))
     frames = {"neutral": [to_jpeg(poser.frame, quality=92)]}
     for action in ACTIONS:
         frames[action] = [
-            to_jpeg(poser.pose(action, step / levels), quality=92)
-            for step in range(1, levels + 1)
+            to_jpeg(poser.pose(action, degree), quality=92)
+            for degree in poser.even_degrees(action, levels)
         ]
     return frames
 

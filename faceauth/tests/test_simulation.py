@@ -96,3 +96,58 @@ def test_the_camera_script_carries_the_film_and_the_mode():
     assert "getUserMedia" in script
     with pytest.raises(ValueError):
         simulation.camera_script(film, mode="hologram")
+
+
+def _camera_plays(measures: list, *, fps: float, move_s: float, offset: float):
+    """The reacting camera's frames of one move (simulation_camera.js: a smoothstep
+    from neutral to the last level over `move_s`, the level nearest each moment's
+    degree), as a page sampling it `fps` times a second sends them, the first
+    `offset` seconds after the move began; then held. `measures[0]` is neutral."""
+    levels = len(measures) - 1
+    frames = []
+    for k in range(int((move_s + 1.0) * fps)):
+        at = k / fps + offset - 0.3  # a few neutral frames first
+        share = min(1.0, max(0.0, at / move_s))
+        degree = share * share * (3 - 2 * share)
+        level = 0 if degree <= 0.001 else min(levels, max(1, round(degree * levels)))
+        frames.append(measures[level])
+    return frames
+
+
+@pytest.mark.parametrize("action", ["open-mouth"])  # the move whose measure leaps
+def test_the_cameras_moves_are_seen_as_continuous_at_ten_frames_a_second(poser, action):
+    """A page that sends 10 frames a second, not 15 (a loaded machine), still sees
+    the film's move as a live one, whatever its speed and phase: the tracker answers
+    the cue and never calls it a jump. At evenly spaced degrees of the warp, the open
+    mouth's measure did most of its way between two frames: 10 of 21 plays jumped."""
+    neutral = poser.measures(poser.frame)
+    measures = [neutral] + [
+        poser.measures(poser.pose(action, degree))
+        for degree in poser.even_degrees(action, simulation.CAMERA_LEVELS)
+    ]
+    fps = 10
+    verdicts = []
+    for move_s in (0.35, 0.42, 0.5):  # the camera's range of move times
+        for offset in np.linspace(0, 1 / fps, 7, endpoint=False):
+            tracker = liveness.Tracker(cues=[action, action], phase=liveness.Phase.CUE)
+            tracker.base = {
+                "smile": neutral.smile,
+                "yaw": neutral.yaw,
+                "mouth_open": neutral.mouth_open,
+            }
+            tracker.cue_at = -0.5  # the move starts half a second after the cue
+            hints = [
+                liveness.step(
+                    tracker,
+                    liveness.observe(seq=seq, at=seq / fps, faces=1, measures=m),
+                    now=seq / fps,
+                ).hint
+                for seq, m in enumerate(
+                    _camera_plays(measures, fps=fps, move_s=move_s, offset=offset)
+                )
+            ]
+            verdicts.append((move_s, round(offset, 3), tracker.index, hints))
+
+    jumped = [v for v in verdicts if "not_continuous" in v[3]]
+    unanswered = [v for v in verdicts if v[2] != 1]
+    assert jumped == [] and unanswered == [], (jumped, unanswered)
