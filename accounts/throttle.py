@@ -21,8 +21,12 @@ attacker nothing about which usernames are real.
 Checks under way are not failures. Each takes a place in flight while it runs (a
 place lasts `INFLIGHT_SECONDS` at most): a subject has as many places as it has
 failures left before a lock (one once locks have begun), so guesses sent all at
-once get no more checks than guesses sent one by one; a check with no place is
-refused for a moment (`AttemptsInFlight`), which counts as nothing and locks nobody.
+once get no more checks than guesses sent one by one. Taking a place reads the
+failures in the same step (a Redis script), and a failure is counted, and any lock
+set, before its place is given back: at every moment failures and places taken add
+up to the limit at most. A check with no place waits for one (a few seconds at
+most), then looks at the lock again; still without a place, it is refused for a
+moment (`AttemptsInFlight`), which counts as nothing and locks nobody.
 
 Subjects are stored as keyed hashes, never as typed (no usernames or emails in
 Redis). If the cache is down nothing is counted and nobody is locked out: signing
@@ -116,6 +120,24 @@ LIMITS = {
 }
 # How long a check's place in flight lasts if it never gives it back (a crash).
 INFLIGHT_SECONDS = 30
+# A check that finds every place taken waits this long for one (the checks under
+# way take a password hash's time each), then is refused for a moment.
+INFLIGHT_WAIT_SECONDS = 3.0
+INFLIGHT_POLL_SECONDS = 0.05
+# Take a place in flight (KEYS[2]) if fewer are taken than the failures (KEYS[1])
+# leave, one at least; 1 if taken, 0 if not. Atomic: a failure counted meanwhile
+# cannot leave a stale number of places.
+_TAKE_PLACE = """
+local failures = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local places = math.max(1, tonumber(ARGV[1]) - failures)
+local taken = redis.call('INCR', KEYS[2])
+if taken == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+if taken > places then
+    redis.call('DECR', KEYS[2])
+    return 0
+end
+return 1
+"""
 
 
 def clock() -> float:
@@ -239,34 +261,54 @@ class PasswordAttempt:
         self._settled = False
 
     def __enter__(self) -> "PasswordAttempt":
+        give_up = time.monotonic() + INFLIGHT_WAIT_SECONDS
+        while True:
+            self._refuse_if_locked()
+            if self._places_taken():
+                break
+            if time.monotonic() >= give_up:
+                raise AttemptsInFlight()
+            time.sleep(INFLIGHT_POLL_SECONDS)
+        try:
+            # A lock set while this check waited: its place was given back after it.
+            self._refuse_if_locked()
+        except TooManyAttempts:
+            self._leave()
+            raise
+        return self
+
+    def _refuse_if_locked(self) -> None:
         wait = max(
             (locked_for(c.limit, c.subject) for c in self._counters if c.locks),
             default=0,
         )
         if wait:
             raise TooManyAttempts(retry_after=wait)
+
+    def _places_taken(self) -> bool:
+        """Take a place in flight under every counter, or none (False)."""
         for counter in self._counters:
             place = _key(counter.limit, counter.subject, "inflight")
             try:
-                places = max(
-                    1, counter.limit.count - _failures(counter.limit, counter.subject)
+                taken = _take_place(
+                    _bucket(counter.limit, counter.subject),
+                    place,
+                    places=counter.limit.count,
                 )
-                taken = window.count(place, INFLIGHT_SECONDS)
             except Exception:  # noqa: BLE001 - the cache is down: let them try
                 logger.warning(
                     "Throttle %s: cache unavailable", counter.limit.name, exc_info=True
                 )
                 continue
-            counter.place = place
-            if taken > places:
+            if not taken:
                 self._leave()
-                raise AttemptsInFlight()
-        return self
+                return False
+            counter.place = place
+        return True
 
     def fail(self) -> None:
         """Count a wrong password; raise TooManyAttempts if that starts a lock."""
         self._settled = True
-        self._leave()
         wait = 0
         for c in self._counters:
             try:
@@ -277,6 +319,9 @@ class PasswordAttempt:
                 logger.warning(
                     "Throttle %s: cache unavailable", c.limit.name, exc_info=True
                 )
+        # Only now: a check waiting for this place must find the failure counted
+        # and any lock set.
+        self._leave()
         if wait:
             raise TooManyAttempts(retry_after=wait)
 
@@ -302,6 +347,23 @@ class PasswordAttempt:
             if c.place is not None:
                 _quietly(_give_back, c.place)
                 c.place = None
+
+
+def _take_place(bucket: str, place: str, *, places: int) -> bool:
+    """Take a place in flight at the cache key `place` if the failures counted at
+    `bucket` leave one (`places` less those failures, one at least)."""
+    # Django's Redis cache has no scripts: its client, and its own keys, which hold
+    # integers as they are (accounts' counters are integers).
+    client = cache._cache.get_client(place, write=True)
+    taken = client.eval(
+        _TAKE_PLACE,
+        2,
+        cache.make_and_validate_key(bucket),
+        cache.make_and_validate_key(place),
+        places,
+        INFLIGHT_SECONDS * 1000,
+    )
+    return bool(taken)
 
 
 def _give_back(key: str) -> None:
@@ -339,7 +401,8 @@ def login_attempt(*, username: str | None, address: str) -> PasswordAttempt:
     Entering refuses the check (TooManyAttempts) while the username is locked at
     this address, or the address is, or the username is everywhere (unless the
     username signed in from this address before), or (AttemptsInFlight) while as
-    many checks run as failures are left.
+    many checks run as failures are left, after waiting a few seconds for one to
+    end.
     Inside, call `fail()` after a wrong password (it raises TooManyAttempts if
     this failure starts a lock) or `succeed()` after a right one; an attempt left
     without either, because no password was checked or an error broke out, is not

@@ -16,6 +16,7 @@ from django.core import mail
 from django.forms.forms import NON_FIELD_ERRORS
 
 from accounts import throttle
+from accounts.exceptions import AttemptsInFlight, TooManyAttempts
 from accounts.forms import LoginForm
 from core import throttle as core_throttle
 from shop.tests.concurrency import run_together
@@ -375,19 +376,86 @@ def test_ten_parallel_right_passwords_lock_nothing(rf, clock, slow_right_passwor
 
     outcomes = run_together([form.is_valid for form in forms])
 
-    assert [o.error for o in outcomes] == [None] * 10
-    assert sum(o.value for o in outcomes) >= 1
-    refused = [form.non_field_errors() for form in forms if not form.is_valid()]
-    assert all(
-        errors == ["Another password check is under way. Try again in a moment."]
-        for errors in refused
-    )
+    # The checks beyond the account's places waited for one: every sign-in passes.
+    assert [(o.error, o.value) for o in outcomes] == [(None, True)] * 10
     for name, subject in [("login_pair", f"ada\n{OWNER}"), ("login_username", "ada")]:
         assert throttle.locked_for(throttle.limit_get(name), subject) == 0
     assert LoginForm(
         rf.post(LOGIN_URL, REMOTE_ADDR=OWNER),
         data={"username": "ada", "password": "right"},
     ).is_valid()
+
+
+def _held(username, address, count):
+    """`count` sign-in checks of `username` from `address` under way (their places
+    taken), as entered context managers."""
+    attempts = [
+        throttle.login_attempt(username=username, address=address) for _ in range(count)
+    ]
+    for attempt in attempts:
+        attempt.__enter__()
+    return attempts
+
+
+def test_a_check_with_no_place_waits_for_one(clock, monkeypatch):
+    monkeypatch.setattr(throttle, "INFLIGHT_WAIT_SECONDS", 5.0)
+    held = _held("ada", STRANGER, 5)  # every place of the pair taken
+    timer = threading.Timer(0.3, held[0].__exit__, (None, None, None))
+    timer.start()
+
+    started = time.monotonic()
+    with throttle.login_attempt(username="ada", address=STRANGER) as waiting:
+        waited = time.monotonic() - started
+        waiting.succeed()
+
+    timer.join()
+    assert 0.25 <= waited < 5, waited  # it got the place given back, not a refusal
+
+
+def test_a_check_still_without_a_place_is_refused_for_a_moment(clock, monkeypatch):
+    monkeypatch.setattr(throttle, "INFLIGHT_WAIT_SECONDS", 0.3)
+    held = _held("ada", STRANGER, 5)
+
+    with pytest.raises(AttemptsInFlight) as refused:
+        throttle.login_attempt(username="ada", address=STRANGER).__enter__()
+
+    assert refused.value.retry_after == 1
+    limit = throttle.limit_get("login_pair")
+    assert throttle.locked_for(limit, f"ada\n{STRANGER}") == 0  # counted as nothing
+    held[0].__exit__(None, None, None)
+    with throttle.login_attempt(username="ada", address=STRANGER) as attempt:
+        attempt.fail()  # the place that came free: a check, not a refusal
+
+
+def test_a_check_waiting_for_a_place_finds_the_lock_its_holder_set(clock, monkeypatch):
+    """Four failures, then a fifth under way holds the one place left; another
+    check waits for it. The fifth fails and locks: the waiting check gets the place
+    given back, but no password check (it is the sixth)."""
+    monkeypatch.setattr(throttle, "INFLIGHT_WAIT_SECONDS", 5.0)
+    for _ in range(4):
+        with throttle.login_attempt(username="ada", address=STRANGER) as attempt:
+            attempt.fail()
+    (fifth,) = _held("ada", STRANGER, 1)
+    outcome = {}
+
+    def wait_for_a_place():
+        try:
+            with throttle.login_attempt(username="ada", address=STRANGER):
+                outcome["checked"] = True
+        except TooManyAttempts as refused:
+            outcome["refused"] = refused
+
+    waiting = threading.Thread(target=wait_for_a_place)
+    waiting.start()
+    time.sleep(0.3)
+    assert waiting.is_alive()  # waiting, not refused
+    with pytest.raises(TooManyAttempts):
+        fifth.fail()
+    waiting.join(timeout=5)
+
+    assert "checked" not in outcome
+    assert type(outcome["refused"]) is TooManyAttempts  # the lock, not a moment
+    assert outcome["refused"].retry_after == 60
 
 
 def test_parallel_wrong_passwords_from_one_address_get_twenty_checks_at_most(

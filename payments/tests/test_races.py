@@ -16,7 +16,7 @@ from accounts import throttle
 from faceauth.models import VerificationAttempt
 from faceauth.tests.factories import attempt_make
 from payments import services
-from payments.exceptions import FaceLimitExceeded, PasswordLocked, PaymentNotOpen
+from payments.exceptions import FaceLimitExceeded, PaymentNotOpen
 from payments.models import Payment, Transfer, Wallet
 from payments.selectors import face_paid_total_on
 from payments.services import (
@@ -551,11 +551,10 @@ def test_ten_confirmations_with_the_right_password_at_once_pay_once_and_lock_not
         * 10
     )
 
-    assert _unexpected(outcomes, PaymentNotOpen, PasswordLocked) == []
+    # One pays; the others waited for a place to check their password, then found
+    # the order paid. Nobody is told to wait.
+    assert _unexpected(outcomes, PaymentNotOpen) == []
     assert sum(o.ok for o in outcomes) == 1
-    for outcome in outcomes:
-        if isinstance(outcome.error, PasswordLocked):  # never a lock, only a moment
-            assert str(outcome.error).startswith("Another password check is under way")
     assert Transfer.objects.filter(kind=Transfer.Kind.PAYMENT).count() == 1
     assert throttle.password_tries_left(user=funded_shopper) == 5
     limit = throttle.limit_get("session_user")
