@@ -14,7 +14,8 @@
 //   camera starts, looping every `loop_s` if set), blind to the page.
 //
 // Every frame gets a little noise, so no two frames are the same bytes.
-// window.__camera.events records what the camera saw and did, for the test.
+// window.__camera.events records what the camera saw and did, for the test: `at` in
+// the page's seconds, `wall` in epoch seconds (to set against the server's times).
 (() => {
   "use strict";
   const CONFIG = __CAMERA_CONFIG__;
@@ -36,6 +37,7 @@
   })();
   const between = ([low, high]) => low + (high - low) * random();
   const now = () => performance.now() / 1000;
+  const wall = () => Date.now() / 1000;
 
   function load(url) {
     return new Promise((resolve, reject) => {
@@ -116,7 +118,7 @@
     if (cue === shown) return;
     shown = cue;
     const seenAt = now();
-    log.push({ event: "cue", cue: cue, at: seenAt });
+    log.push({ event: "cue", cue: cue, at: seenAt, wall: wall() });
     if (CONFIG.mode !== "genuine" && CONFIG.mode !== "swap") return;
     const instant = CONFIG.mode === "swap";
     const delay = between(cue === "neutral" ? CONFIG.back_reaction_s : CONFIG.reaction_s);
@@ -130,7 +132,7 @@
         const from = move.action === cue ? current : 0;
         move = { action: cue, from: from, to: 1, start: at, duration: instant ? 0 : between(CONFIG.move_s) };
       }
-      log.push({ event: "move", cue: cue, at: at, after_s: at - seenAt });
+      log.push({ event: "move", cue: cue, at: at, after_s: at - seenAt, wall: wall() });
     }, delay * 1000);
   }
 

@@ -72,27 +72,41 @@ PORTRAIT_CAMERA = """(() => {
 # The face page's layout on a phone, read at one moment: what of the camera, the cue,
 # the status and the move counter is not wholly on the screen; the shapes of the
 # camera's box and of its picture; the size of the cue's words and sign.
-PHONE_LAYOUT_SCRIPT = """() => {
-  const onScreen = (element) => {
-    const box = element.getBoundingClientRect();
-    return element.offsetParent !== null && box.top >= 0 && box.left >= 0
-      && box.bottom <= window.innerHeight && box.right <= window.innerWidth;
+PHONE_LAYOUT_SCRIPT = """() => new Promise((resolve) => {
+  // Measured in the page at a moment a cue is shown: now, or as the next one
+  // appears (a loaded machine can take longer to ask than the cue lasts).
+  const status = document.querySelector("[data-testid=face-status]");
+  const cueShown = () => status.dataset.state === "challenge";
+  const measure = () => {
+    const onScreen = (element) => {
+      const box = element.getBoundingClientRect();
+      return element.offsetParent !== null && box.top >= 0 && box.left >= 0
+        && box.bottom <= window.innerHeight && box.right <= window.innerWidth;
+    };
+    const parts = [".camera", "#face-cue", "[data-testid=face-status]", "#face-step"];
+    const video = document.getElementById("face-video");
+    const camera = document.querySelector(".camera").getBoundingClientRect();
+    const cue = document.querySelector("[data-testid=face-status]").dataset.cue;
+    const sign = document.querySelector("#face-cue .cue-sign-" + cue);
+    return {
+      cue: cue,
+      scrollWidth: document.documentElement.scrollWidth,
+      offScreen: parts.filter((part) => !onScreen(document.querySelector(part))),
+      videoShape: video.videoWidth / video.videoHeight,
+      boxShape: camera.width / camera.height,
+      cueFontPx: parseFloat(getComputedStyle(document.querySelector("#face-cue .cue-text")).fontSize),
+      signPx: sign ? sign.getBoundingClientRect().height : 0,
+    };
   };
-  const parts = [".camera", "#face-cue", "[data-testid=face-status]", "#face-step"];
-  const video = document.getElementById("face-video");
-  const camera = document.querySelector(".camera").getBoundingClientRect();
-  const cue = document.querySelector("[data-testid=face-status]").dataset.cue;
-  const sign = document.querySelector("#face-cue .cue-sign-" + cue);
-  return {
-    cue: cue,
-    scrollWidth: document.documentElement.scrollWidth,
-    offScreen: parts.filter((part) => !onScreen(document.querySelector(part))),
-    videoShape: video.videoWidth / video.videoHeight,
-    boxShape: camera.width / camera.height,
-    cueFontPx: parseFloat(getComputedStyle(document.querySelector("#face-cue .cue-text")).fontSize),
-    signPx: sign ? sign.getBoundingClientRect().height : 0,
-  };
-}"""
+  if (cueShown()) return resolve(measure());
+  const watch = new MutationObserver(() => {
+    if (!cueShown()) return;
+    watch.disconnect();
+    resolve(measure());
+  });
+  watch.observe(status, { attributes: true, attributeFilter: ["data-state", "data-cue"] });
+  window.setTimeout(() => { watch.disconnect(); resolve(measure()); }, 15000);
+})"""
 
 
 def screenshot_during_a_cue(page, status, path, *, tries: int = 3):
@@ -213,7 +227,7 @@ def test_a_shopper_pays_by_face_on_a_phone(
     status = pay_with_face(page, order)
 
     def seen_whole_on_the_screen(page):
-        # Read at one moment, while the cue is shown (it lasts about a second).
+        # Read at one moment, while a cue is shown (it lasts about a second).
         shown = page.evaluate(PHONE_LAYOUT_SCRIPT)
         path = ARTIFACTS / f"phone-face-cue-{width}.png"
         screenshot_during_a_cue(page, status, path)
