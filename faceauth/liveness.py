@@ -37,7 +37,7 @@ must match the user; the check passes when the last cue is answered
 import itertools
 import secrets
 import statistics
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 
 ACTIONS = ("smile", "turn-left", "turn-right", "open-mouth")
@@ -145,6 +145,9 @@ class Outcome:
     # The face in this frame must be the user's: the neutral face when the first
     # cue goes out, and each answer as it crosses its threshold.
     encode: bool = False
+    # The cue went out with this frame: the caller tells `cue_sent` when the page
+    # is told (after the frame's encoding, for the first cue).
+    cue_out: bool = False
 
     @property
     def state(self) -> str:
@@ -331,8 +334,16 @@ def _issue_cue(tracker: Tracker, *, frame, now: float, moves=None) -> Outcome:
     tracker.path = []
     cue = tracker.cue
     if frame is None or moves[cue] >= START_BELOW:
-        return Outcome(Kind.CONTINUE, "cue", cue=cue)
-    return _from_neutral(tracker, frame, moves[cue])
+        return Outcome(Kind.CONTINUE, "cue", cue=cue, cue_out=True)
+    return replace(_from_neutral(tracker, frame, moves[cue]), cue_out=True)
+
+
+def cue_sent(tracker: Tracker, at: float) -> None:
+    """The page is told the cue at `at`, later than the tracker's `now` by the
+    frame's work (the neutral face's encoding, at the first cue): the earliest
+    answer and the cue's window count from then, never from before."""
+    if tracker.phase == Phase.CUE and at > tracker.cue_at:
+        tracker.cue_at = at
 
 
 def _from_neutral(tracker: Tracker, frame: Observation, progress: float) -> Outcome:

@@ -147,6 +147,10 @@ def _apply(attempt, tracker, outcome, *, frame, image, look, started) -> bool:
         "step": min(tracker.index + 1, len(tracker.cues)),
         "steps": len(tracker.cues),
     }
+    if outcome.cue_out:
+        # The cue's time starts when the page can see it: after this frame's work.
+        liveness.cue_sent(tracker, clock())
+        progress["tracker"] = tracker.to_dict()
     # The page is told what changed, and reminded now and then: a push is a few
     # milliseconds a frame, and a lost one is sent again within REPUSH_SECONDS.
     last = attempt.liveness.get("shown") or {}

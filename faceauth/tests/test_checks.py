@@ -103,6 +103,34 @@ def _until_first_cue(attempt, monkeypatch, frame=None) -> float:
     raise AssertionError("no cue went out")
 
 
+def test_the_first_cues_time_starts_after_the_neutral_face_is_encoded(
+    attempt, monkeypatch
+):
+    """The first cue goes out with the neutral face to encode (about 100 ms, more
+    on a busy worker): the page is told after that, and the cue's time with it."""
+    now = time.time()
+    monkeypatch.setattr(checks, "clock", lambda: now)
+    real_match = checks.face_match
+
+    def slow_match(**kwargs):
+        nonlocal now
+        now += 0.3  # the encoding takes 0.3 s of the worker's clock
+        return real_match(**kwargs)
+
+    monkeypatch.setattr(checks, "face_match", slow_match)
+    frame = film_of(OBAMA).frames[("neutral", 0)][0]
+    for _ in range(20):
+        now += 1 / 8
+        judged_at = now
+        put_frame(attempt.pk, frame, now)
+        verify_frame(attempt.pk)
+        tracker = _reload(attempt).tracker
+        if tracker.get("phase") == liveness.Phase.CUE:
+            break
+
+    assert tracker["cue_at"] == pytest.approx(judged_at + 0.3, abs=0.001)
+
+
 # --- people and attacks, end to end ---------------------------------------------------
 
 

@@ -457,6 +457,28 @@ def test_an_answer_sooner_than_a_human_can_react_starts_again(draws):
     assert camera.tracker.restarts == 1
 
 
+def test_the_cues_time_counts_from_when_the_page_is_told(draws):
+    """The caller stamps when the page is told (after the frame's encoding): the
+    earliest answer and the window count from then, and a stamp never moves the
+    cue's time back."""
+    draws(("smile", "smile", "smile"))
+    camera = Camera(Tracker.new())
+    camera.until_cue()
+    assert camera.last.cue_out
+    issued = camera.tracker.cue_at
+
+    liveness.cue_sent(camera.tracker, issued + 0.3)
+    liveness.cue_sent(camera.tracker, issued)  # an older stamp changes nothing
+
+    assert camera.tracker.cue_at == issued + 0.3
+    # An answer starting 0.15 s after the page was told (0.45 s after the cue
+    # was issued) is sooner than a human can react to it.
+    camera.hold(0.15)
+    camera.move("smile", seconds=0.3)
+    assert camera.tracker.last_problem == "moved_early"
+    assert not any(o.cue_out for o in camera.outcomes[:-1] if o.cue == NEUTRAL)
+
+
 def test_no_answer_within_the_window_starts_again(draws):
     draws(("smile", "smile", "smile"))
     camera = Camera(Tracker.new())
