@@ -38,6 +38,7 @@ field of the limits below; `AUTH_THROTTLE_PREFIX` namespaces the cache keys.
 
 import contextlib
 import dataclasses
+import functools
 import ipaddress
 import logging
 import math
@@ -47,6 +48,7 @@ import unicodedata
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
+from redis.commands.core import Script
 
 from core import throttle as window
 from core.throttle import window_key
@@ -355,15 +357,19 @@ def _take_place(bucket: str, place: str, *, places: int) -> bool:
     # Django's Redis cache has no scripts: its client, and its own keys, which hold
     # integers as they are (accounts' counters are integers).
     client = cache._cache.get_client(place, write=True)
-    taken = client.eval(
-        _TAKE_PLACE,
-        2,
-        cache.make_and_validate_key(bucket),
-        cache.make_and_validate_key(place),
-        places,
-        INFLIGHT_SECONDS * 1000,
+    taken = _take_place_script()(
+        keys=[cache.make_and_validate_key(bucket), cache.make_and_validate_key(place)],
+        args=[places, INFLIGHT_SECONDS * 1000],
+        client=client,
     )
     return bool(taken)
+
+
+@functools.cache
+def _take_place_script() -> Script:
+    """The script, sent by its digest (EVALSHA) once Redis has it: every password
+    check takes a place, and need not send the script's text each time."""
+    return Script(None, _TAKE_PLACE.encode())  # the client is given at each call
 
 
 def _give_back(key: str) -> None:

@@ -24,14 +24,14 @@ def _measures(frame) -> engine.FaceMeasures:
     return look.measures
 
 
+def _base(neutral) -> dict[str, float]:
+    """A tracker's baseline from one neutral face's measures."""
+    return {name: getattr(neutral, name) for name in liveness.MEASURES}
+
+
 def _progress(neutral, posed) -> dict[str, float]:
-    base = {
-        "smile": neutral.smile,
-        "yaw": neutral.yaw,
-        "mouth_open": neutral.mouth_open,
-    }
     return liveness._progress(
-        base, liveness.observe(seq=1, at=0.0, faces=1, measures=posed)
+        _base(neutral), liveness.observe(seq=1, at=0.0, faces=1, measures=posed)
     )
 
 
@@ -130,11 +130,7 @@ def test_the_cameras_moves_are_seen_as_continuous_at_ten_frames_a_second(poser, 
     for move_s in (0.35, 0.42, 0.5):  # the camera's range of move times
         for offset in np.linspace(0, 1 / fps, 7, endpoint=False):
             tracker = liveness.Tracker(cues=[action, action], phase=liveness.Phase.CUE)
-            tracker.base = {
-                "smile": neutral.smile,
-                "yaw": neutral.yaw,
-                "mouth_open": neutral.mouth_open,
-            }
+            tracker.base = _base(neutral)
             tracker.cue_at = -0.5  # the move starts half a second after the cue
             hints = [
                 liveness.step(
